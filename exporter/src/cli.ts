@@ -1,0 +1,45 @@
+import { Command, CommanderError } from 'commander';
+import { registerExporterCommand } from './commands/exporter';
+import { PitowerConfigError, errorMessage } from './errors';
+import { VERSION } from './version';
+
+/** The `pitower` program with every subcommand. Commander errors are thrown, not printed (see main). */
+export function createProgram(): Command {
+  const program = new Command('pitower')
+    .description('Thermal, load-generator and Kafka metrics for Raspberry Pi clusters, for Prometheus and Grafana.')
+    .version(VERSION, '--version', 'print the version and exit')
+    .helpOption('-h, --help', 'show help')
+    .exitOverride()
+    .configureOutput({ outputError: () => undefined })
+    .showSuggestionAfterError(true);
+  registerExporterCommand(program);
+  return program;
+}
+
+/** Exit code for bad input: flags, config files, unreachable targets named on the command line. */
+export const EXIT_USAGE = 2;
+
+export async function main(argv: string[]): Promise<void> {
+  const program = createProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    process.exitCode = exitCodeFor(err);
+  }
+}
+
+function exitCodeFor(err: unknown): number {
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
+    if (err.code === 'commander.help' || err.code === 'commander.executeSubCommandAsync') return EXIT_USAGE;
+    process.stderr.write(`pitower: ${err.message.replace(/^error: /, '')}\n`);
+    return EXIT_USAGE;
+  }
+  if (err instanceof PitowerConfigError) {
+    process.stderr.write(`pitower: ${err.message}\n`);
+    return EXIT_USAGE;
+  }
+  process.stderr.write(`pitower: unexpected error: ${errorMessage(err)}\n`);
+  if (process.env.PITOWER_DEBUG) console.error(err);
+  return 1;
+}

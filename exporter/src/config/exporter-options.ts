@@ -1,0 +1,57 @@
+import { COLLECTORS } from '../collectors/registry';
+import type { OptionSpec, OptionValues } from './options';
+import { parseListenAddress, type ListenAddress } from './parse';
+
+/** pitower's default port: free of Prometheus (9090), node_exporter (9100), mysqld_exporter (9104),
+ * elasticsearch_exporter (9114), Grafana's 3000, 9243 and kafka_exporter (9308). */
+export const DEFAULT_PORT = 9742;
+
+export const EXPORTER_OPTIONS: OptionSpec[] = [
+  {
+    flag: 'web.listen-address',
+    arg: '<address>',
+    help: 'address to listen on for the web interface and telemetry',
+    default: `:${DEFAULT_PORT}`,
+    parse: parseListenAddress,
+  },
+  {
+    flag: 'web.telemetry-path',
+    arg: '<path>',
+    help: 'path under which to expose metrics',
+    default: '/metrics',
+    parse: (raw) => {
+      if (!/^\/[\w\-./]*$/.test(raw) || raw === '/') throw new Error(`"${raw}" must start with / and not be /`);
+      if (['/-/healthy', '/-/ready'].includes(raw)) throw new Error(`"${raw}" is reserved`);
+      return raw;
+    },
+  },
+  { flag: 'path.sysfs', arg: '<dir>', help: 'sysfs mountpoint', default: '/sys' },
+  { flag: 'path.procfs', arg: '<dir>', help: 'procfs mountpoint', default: '/proc' },
+  { flag: 'log.level', arg: '<level>', help: 'only log messages at this level or above', default: 'info', choices: ['debug', 'info', 'warn', 'error'] },
+  { flag: 'log.format', arg: '<format>', help: 'log output format', default: 'logfmt', choices: ['logfmt', 'json'] },
+  ...COLLECTORS.map(
+    (c): OptionSpec => ({ flag: `collector.${c.name}`, boolean: true, default: true, help: `enable the ${c.name} collector (${c.help})` }),
+  ),
+];
+
+export interface ExporterConfig {
+  listenAddress: ListenAddress;
+  telemetryPath: string;
+  sysfs: string;
+  procfs: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  logFormat: 'logfmt' | 'json';
+  collectors: string[];
+}
+
+export function toExporterConfig(values: OptionValues): ExporterConfig {
+  return {
+    listenAddress: values.get('web.listen-address') as ListenAddress,
+    telemetryPath: values.get('web.telemetry-path') as string,
+    sysfs: values.get('path.sysfs') as string,
+    procfs: values.get('path.procfs') as string,
+    logLevel: values.get('log.level') as ExporterConfig['logLevel'],
+    logFormat: values.get('log.format') as ExporterConfig['logFormat'],
+    collectors: COLLECTORS.filter((c) => values.get(`collector.${c.name}`) !== false).map((c) => c.name),
+  };
+}

@@ -1,0 +1,162 @@
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import { PitowerConfigError, errorMessage } from '../errors';
+
+/**
+ * A declarative option: one entry gives a command-line flag, the same key in the YAML config file,
+ * an optional environment variable, a default and a parser that validates the value.
+ *
+ * Precedence: flag > environment variable > config file > default.
+ */
+export interface OptionSpec {
+  /** Flag name without dashes, node_exporter style: `web.listen-address`. Also the YAML key. */
+  flag: string;
+  /** Placeholder for the value in help text (`<address>`); omitted for booleans. */
+  arg?: string;
+  help: string;
+  default?: unknown;
+  /** Boolean switch; `--no-<flag>` turns it off when the default is true. */
+  boolean?: boolean;
+  /** Repeatable; each value may also be a comma-separated list. */
+  repeatable?: boolean;
+  /** Environment variable read when the flag is not given (for secrets that must not be on argv). */
+  env?: string;
+  /** Validates one raw string (each element for repeatable options); throws with a reason. */
+  parse?: (raw: string) => unknown;
+  /** Choices shown in help and enforced. */
+  choices?: string[];
+}
+
+export type OptionValues = Map<string, unknown>;
+
+/** Adds every spec to a commander command. */
+export function addOptions(command: Command, specs: OptionSpec[]): Command {
+  for (const spec of specs) {
+    if (spec.boolean) {
+      const option = new Option(`--${spec.flag}`, spec.help);
+      command.addOption(option);
+      if (spec.default === true) command.addOption(new Option(`--no-${spec.flag}`, `disable ${spec.flag}`));
+      continue;
+    }
+    const option = new Option(`--${spec.flag} ${spec.arg ?? '<value>'}`, spec.help);
+    if (spec.repeatable) option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
+    if (spec.choices) option.choices(spec.choices);
+    if (spec.default !== undefined) option.default(spec.default, defaultDescription(spec.default));
+    command.addOption(option);
+  }
+  return command;
+}
+
+function defaultDescription(value: unknown): string {
+  return Array.isArray(value) ? value.join(',') : String(value);
+}
+
+/** Flattens `{web: {listen-address: x}}` and `{"web.listen-address": x}` alike into dotted keys. */
+export function flattenYaml(doc: unknown, prefix = ''): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  if (doc === null || doc === undefined) return out;
+  if (typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new PitowerConfigError('the top level must be a mapping of option names to values');
+  }
+  for (const [key, value] of Object.entries(doc as Record<string, unknown>)) {
+    const name = prefix ? `${prefix}.${key}` : key;
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [k, v] of flattenYaml(value, name)) out.set(k, v);
+    } else {
+      out.set(name, value);
+    }
+  }
+  return out;
+}
+
+/** Reads and parses the YAML config file; every problem becomes one line naming the file. */
+export function readConfigFile(path: string): Map<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : errorMessage(err);
+    throw new PitowerConfigError(`--config.file ${path}: cannot read: ${why}`);
+  }
+  try {
+    return flattenYaml(parseYaml(text));
+  } catch (err) {
+    const reason = errorMessage(err).split('\n')[0];
+    throw new PitowerConfigError(`--config.file ${path}: invalid YAML: ${reason}`);
+  }
+}
+
+/**
+ * Resolves every spec from commander's parsed values, the environment and the config file into one map
+ * keyed by flag name. Throws PitowerConfigError naming the flag (or file key) for any invalid value.
+ */
+export function resolveOptions(
+  command: Command,
+  specs: OptionSpec[],
+  file: Map<string, unknown> = new Map(),
+  filePath = '',
+  env: NodeJS.ProcessEnv = process.env,
+): OptionValues {
+  const known = new Set(specs.map((s) => s.flag));
+  known.add('config.file');
+  for (const key of file.keys()) {
+    if (!known.has(key)) throw new PitowerConfigError(`--config.file ${filePath}: unknown option "${key}"`);
+  }
+  const opts = command.opts();
+  const values: OptionValues = new Map();
+  for (const spec of specs) {
+    const attr = new Option(`--${spec.flag}`).attributeName();
+    const source = command.getOptionValueSource(attr);
+    let raw: unknown;
+    let where: string;
+    if (source === 'cli') {
+      raw = opts[attr];
+      where = `--${spec.flag}`;
+    } else if (spec.env && env[spec.env] !== undefined) {
+      raw = env[spec.env];
+      where = `$${spec.env}`;
+    } else if (file.has(spec.flag)) {
+      raw = file.get(spec.flag);
+      where = `--config.file ${filePath}: ${spec.flag}`;
+    } else {
+      values.set(spec.flag, spec.default === undefined ? undefined : parseValue(spec, spec.default, `default of --${spec.flag}`));
+      continue;
+    }
+    values.set(spec.flag, parseValue(spec, raw, where));
+  }
+  return values;
+}
+
+function parseValue(spec: OptionSpec, raw: unknown, where: string): unknown {
+  if (spec.boolean) {
+    if (typeof raw === 'boolean') return raw;
+    if (raw === 'true') return true;
+    if (raw === 'false') return false;
+    throw new PitowerConfigError(`${where}: expected true or false, got "${String(raw)}"`);
+  }
+  if (spec.repeatable) {
+    const list = (Array.isArray(raw) ? raw : [raw])
+      .flatMap((item) => String(item).split(','))
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
+    return list.map((item) => parseOne(spec, item, where));
+  }
+  if (raw === null || typeof raw === 'object') {
+    throw new PitowerConfigError(`${where}: expected a single value`);
+  }
+  return parseOne(spec, String(raw), where);
+}
+
+function parseOne(spec: OptionSpec, raw: string, where: string): unknown {
+  if (spec.choices && !spec.choices.includes(raw)) {
+    throw new PitowerConfigError(`${where}: "${raw}" is not one of ${spec.choices.join(', ')}`);
+  }
+  if (!spec.parse) return raw;
+  try {
+    return spec.parse(raw);
+  } catch (err) {
+    throw new PitowerConfigError(`${where}: ${errorMessage(err)}`);
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Pure value parsers shared by every option table. Each throws an Error whose message is the reason;
+ * resolveOptions() prefixes it with the flag or file key.
+ */
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+  /** As written, for messages. */
+  text: string;
+}
+
+/** `[host]:port`, `:9742`, `0.0.0.0:9742`, `[::1]:9742`. An empty host means all interfaces. */
+export function parseListenAddress(raw: string): ListenAddress {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s]*)):(\d{1,5})$/.exec(raw.trim());
+  if (!match) throw new Error(`invalid address "${raw}": expected [host]:port, e.g. :9742 or 127.0.0.1:9742`);
+  const port = Number(match[3]);
+  if (port > 65535) throw new Error(`invalid port ${port} in "${raw}": must be 0-65535`);
+  const host = match[1] ?? match[2] ?? '';
+  return { host: host === '' ? '::' : host, port, text: raw.trim() };
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 };
+
+/** Prometheus-style durations: `500ms`, `5s`, `1m30s`, `2h`; a bare number is seconds. Returns seconds. */
+export function parseDuration(raw: string): number {
+  const text = raw.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
+  const parts = text.match(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g);
+  if (!parts || parts.join('') !== text) throw new Error(`invalid duration "${raw}": expected e.g. 500ms, 5s, 1m30s`);
+  return parts.reduce((sum, part) => {
+    const [, n, unit] = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/.exec(part) as RegExpExecArray;
+    return sum + Number(n) * DURATION_UNITS[unit];
+  }, 0);
+}
+
+/** Integer within [min, max]. */
+export function parseInteger(raw: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  if (!/^-?\d+$/.test(raw.trim())) throw new Error(`"${raw}" is not an integer`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new Error(`${n} is out of range ${min}..${max}`);
+  return n;
+}
+
+/** Finite number within [min, max]. */
+export function parseNumber(raw: string, min = -Infinity, max = Infinity): number {
+  const n = Number(raw.trim());
+  if (raw.trim() === '' || !Number.isFinite(n)) throw new Error(`"${raw}" is not a number`);
+  if (n < min || n > max) throw new Error(`${n} is out of range ${min}..${max}`);
+  return n;
+}
+
+/** A regular expression, anchored like kafka_exporter's filters are not: matched anywhere. */
+export function parseRegex(raw: string): RegExp {
+  try {
+    return new RegExp(raw);
+  } catch {
+    throw new Error(`invalid regular expression "${raw}"`);
+  }
+}

@@ -1,0 +1,31 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { Collector } from '../collectors/collector';
+import type { OptionSpec, OptionValues } from '../config/options';
+
+export interface ExtensionContext {
+  registry: Registry;
+  logger: FastifyBaseLogger;
+}
+
+/**
+ * Something the daemon runs besides the scrape-time collectors: the in-process load generator, the Kafka
+ * poller. It registers its metrics in `start`, may expose a scrape-time `collector`, and must release every
+ * client and timer in `stop` (called from fastify's onClose on SIGTERM).
+ */
+export interface DaemonExtension {
+  name: string;
+  start(context: ExtensionContext): Promise<void>;
+  stop(): Promise<void>;
+  collector?: Collector;
+  /** One line for the landing page, e.g. "kafka: 3 brokers at 127.0.0.1:9092, last poll 2s ago". */
+  describe?(): string;
+}
+
+/** A module of the daemon: the flags it adds to `pitower exporter` and how it is created from them. */
+export interface DaemonModule {
+  name: string;
+  options: OptionSpec[];
+  /** Returns undefined when the module is not enabled by the given options. Throws PitowerConfigError on bad input. */
+  create(values: OptionValues): DaemonExtension | undefined;
+}

@@ -1,0 +1,4 @@
+import type { DaemonModule } from './extension';
+
+/** Optional parts of `pitower exporter`; each adds its own `--<module>.*` flags. */
+export const DAEMON_MODULES: DaemonModule[] = [];

@@ -1,0 +1,55 @@
+/**
+ * One error hierarchy for pitower. Callers branch on the class or on `retriable`, never on message text.
+ */
+export class PitowerError extends Error {
+  readonly retriable: boolean;
+  override readonly cause?: unknown;
+
+  constructor(message: string, options: { retriable?: boolean; cause?: unknown } = {}) {
+    super(message);
+    this.name = 'PitowerError';
+    this.retriable = options.retriable ?? false;
+    this.cause = options.cause;
+  }
+}
+
+/** Bad input from a flag, a config file or the environment: printed as one line, exit code 2. */
+export class PitowerConfigError extends PitowerError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options);
+    this.name = 'PitowerConfigError';
+  }
+}
+
+/** A collector's source is absent on this host (no thermal zone, no get_throttled): normal, not a failure. */
+export class PitowerNoDataError extends PitowerError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PitowerNoDataError';
+  }
+}
+
+/** A collector read its sources but some values were unusable; what was usable is still exposed. */
+export class PitowerPartialDataError extends PitowerError {
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    super(problems.join('; '));
+    this.name = 'PitowerPartialDataError';
+    this.problems = problems;
+  }
+}
+
+/** A target (Kafka, MySQL, Cassandra, Prometheus) could not be reached; usually retriable. */
+export class PitowerConnectionError extends PitowerError {
+  constructor(message: string, options: { retriable?: boolean; cause?: unknown } = {}) {
+    super(message, { retriable: options.retriable ?? true, cause: options.cause });
+    this.name = 'PitowerConnectionError';
+  }
+}
+
+/** Text of an unknown thrown value, for one-line messages. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

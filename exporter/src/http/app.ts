@@ -1,0 +1,60 @@
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { CollectorRunner } from '../collectors/runner';
+import type { DaemonExtension } from '../daemon/extension';
+import { renderLandingPage } from './landing-page';
+
+export interface AppOptions {
+  registry: Registry;
+  runner: CollectorRunner;
+  telemetryPath: string;
+  version: string;
+  extensions?: DaemonExtension[];
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** Builds the exporter's HTTP app: /metrics, /, /-/healthy, /-/ready. Does not listen (see server.ts). */
+export function buildApp(options: AppOptions): FastifyInstance {
+  const { registry, runner, telemetryPath, version } = options;
+  const extensions = options.extensions ?? [];
+  const app = Fastify({
+    logger: options.logger ?? false,
+    logController: new LogController({ disableRequestLogging: true }),
+    forceCloseConnections: true,
+  });
+  let ready = false;
+
+  app.get(telemetryPath, async (_request, reply) => {
+    await runner.collect();
+    const text = await registry.metrics();
+    return reply.type(registry.contentType).send(text);
+  });
+
+  app.get('/', async (_request, reply) => {
+    const page = renderLandingPage({
+      version,
+      telemetryPath,
+      collectors: runner.statuses(),
+      extensions: extensions.map((e) => e.describe?.() ?? e.name),
+    });
+    return reply.type('text/html; charset=utf-8').send(page);
+  });
+
+  app.get('/-/healthy', async (_request, reply) => reply.type('text/plain').send('Healthy\n'));
+  app.get('/-/ready', async (_request, reply) => {
+    if (!ready) return reply.code(503).type('text/plain').send('Not ready\n');
+    return reply.type('text/plain').send('Ready\n');
+  });
+
+  app.addHook('onReady', async () => {
+    for (const extension of extensions) {
+      await extension.start({ registry, logger: app.log.child({ component: extension.name }) });
+    }
+    ready = true;
+  });
+  app.addHook('onClose', async () => {
+    ready = false;
+    await Promise.allSettled(extensions.map((e) => e.stop()));
+  });
+  return app;
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# `npm test`: the one command that passes every test on a fresh Debian 12 machine with Node 20.
+# Provisions system packages and npm dependencies when missing, builds, lints, then runs every suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/provision.sh
+bash scripts/npm-install.sh
+npm run build --silent
+npm run lint --silent
+npx jest --ci "$@"
+if [ -f prometheus/test.sh ]; then bash prometheus/test.sh; fi
+npm test --workspace grafana-plugin --if-present --silent
+echo "npm test: all suites passed"
