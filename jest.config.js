@@ -4,7 +4,7 @@ module.exports = {
   roots: ['<rootDir>/exporter/src', '<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/exporter/tsconfig.json', isolatedModules: true }],
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/exporter/tsconfig.json' }],
   },
   testTimeout: 30000,
 };

@@ -50,6 +50,9 @@ export class PitowerConnectionError extends PitowerError {
 
 /** Text of an unknown thrown value, for one-line messages. */
 export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message;
+  // Not `instanceof Error`: errors from Node's core modules can come from another realm (jest, vm).
+  if (err !== null && typeof err === 'object' && typeof (err as { message?: unknown }).message === 'string') {
+    return (err as { message: string }).message;
+  }
   return String(err);
 }

@@ -1,0 +1,75 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+export const PITOWER_BIN = join(__dirname, '..', '..', 'exporter', 'bin', 'pitower.js');
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built `pitower` CLI to completion (for bad-input cases that must exit on their own). */
+export function runPitower(args: string[], timeoutMs = 15000): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [PITOWER_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`pitower ${args.join(' ')} did not exit within ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+export interface DaemonHandle {
+  child: ChildProcess;
+  url: string;
+  logs: () => string;
+}
+
+/** Starts `pitower exporter` on an ephemeral port and resolves with its URL once it logs that it listens. */
+export function startDaemon(args: string[], timeoutMs = 15000): Promise<DaemonHandle> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [PITOWER_BIN, 'exporter', '--web.listen-address=127.0.0.1:0', '--log.format=json', ...args],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let logs = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`exporter did not start within ${timeoutMs} ms:\n${logs}`));
+    }, timeoutMs);
+    const onData = (d: Buffer) => {
+      logs += d;
+      const match = /"address":"(http:\/\/[^"]+)"/.exec(logs);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1], logs: () => logs });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exporter exited with ${code} before listening:\n${logs}`));
+    });
+  });
+}
+
+/** Sends SIGTERM and resolves with the exit code and how long the exit took. */
+export function stopDaemon(handle: DaemonHandle, signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; ms: number }> {
+  return new Promise((resolve) => {
+    if (handle.child.exitCode !== null) return resolve({ code: handle.child.exitCode, ms: 0 });
+    const started = Date.now();
+    handle.child.once('exit', (code) => resolve({ code, ms: Date.now() - started }));
+    handle.child.kill(signal);
+  });
+}
