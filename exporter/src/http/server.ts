@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Collector } from '../collectors/collector';
 import { COLLECTORS } from '../collectors/registry';
@@ -29,13 +29,13 @@ export function createExporter(config: ExporterConfig, extensions: DaemonExtensi
   const collectors: Collector[] = COLLECTORS.filter((c) => config.collectors.includes(c.name)).map((c) => c.create(context));
   for (const extension of extensions) if (extension.collector) collectors.push(extension.collector);
 
-  let app: FastifyInstance | undefined;
-  const logger = {
-    debug: (obj: object, msg: string) => app?.log.debug(obj, msg),
-    warn: (obj: object, msg: string) => app?.log.warn(obj, msg),
-  };
-  const runner = new CollectorRunner(collectors, registry, logger);
-  app = buildApp({
+  // The runner logs through the app's logger, which exists only once the app is built.
+  const log: { to?: FastifyBaseLogger } = {};
+  const runner = new CollectorRunner(collectors, registry, {
+    debug: (obj, msg) => log.to?.debug(obj, msg),
+    warn: (obj, msg) => log.to?.warn(obj, msg),
+  });
+  const app = buildApp({
     registry,
     runner,
     telemetryPath: config.telemetryPath,
@@ -43,6 +43,7 @@ export function createExporter(config: ExporterConfig, extensions: DaemonExtensi
     extensions,
     logger: withLogger ? loggerOptions(config.logLevel, config.logFormat) : false,
   });
+  log.to = app.log;
   return app;
 }
 
