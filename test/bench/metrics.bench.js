@@ -37,10 +37,10 @@ async function main() {
       listenAddress: { host: '127.0.0.1', port: 0, text: '127.0.0.1:0' },
       telemetryPath: '/metrics',
       sysfs: join(__dirname, '..', 'fixtures', 'sysfs', 'pi4'),
-      procfs: '/proc',
+      procfs: join(__dirname, '..', 'fixtures', 'procfs', 'pi4'),
       logLevel: 'error',
       logFormat: 'json',
-      collectors: ['thermal', 'throttling', 'cpufreq'],
+      collectors: ['thermal', 'throttling', 'cpufreq', 'model'],
     },
     [],
     false,
@@ -60,7 +60,7 @@ async function main() {
   const rows = [
     ['side', 'p50 ms', 'p99 ms'],
     ['empty registry (reference)', median(ref, 'p50').toFixed(3), median(ref, 'p99').toFixed(3)],
-    ['pitower thermal+throttling+cpufreq', median(pit, 'p50').toFixed(3), median(pit, 'p99').toFixed(3)],
+    ['pitower thermal collectors (Pi 4)', median(pit, 'p50').toFixed(3), median(pit, 'p99').toFixed(3)],
     ['ratio pitower/reference', (median(pit, 'p50') / median(ref, 'p50')).toFixed(2) + 'x', (median(pit, 'p99') / median(ref, 'p99')).toFixed(2) + 'x'],
   ];
   console.log(`/metrics latency, ${SCRAPES} scrapes x ${rounds} rounds per side (median of rounds)`);

@@ -105,10 +105,12 @@ describe('exporter > command line', () => {
 
   test('promtool check metrics finds no problems in the live /metrics output', async () => {
     for (const fixture of ['pi4', 'laptop', 'malformed']) {
-      const daemon = await startDaemon([`--path.sysfs=${join(__dirname, '..', 'fixtures', 'sysfs', fixture)}`]);
+      const fixtures = join(__dirname, '..', 'fixtures');
+      const daemon = await startDaemon([`--path.sysfs=${join(fixtures, 'sysfs', fixture)}`, `--path.procfs=${join(fixtures, 'procfs', 'pi4')}`]);
       try {
         const text = await (await fetch(`${daemon.url}/metrics`)).text();
         expect(text).toContain('pitower_scrape_collector_success');
+        expect(text).toContain('pitower_board_info{model="Raspberry Pi 4 Model B Rev 1.4",revision="c03114"} 1');
         // promtool exits non-zero and prints the problems when there are any.
         const out = execFileSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
         expect(out).toBe('');

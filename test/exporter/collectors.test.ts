@@ -8,21 +8,27 @@ import { parseMetricsText, pick } from '../support/metrics-text';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'sysfs');
 
-function config(sysfs: string): ExporterConfig {
+const PROCFS = join(__dirname, '..', 'fixtures', 'procfs');
+
+function config(sysfs: string, procfs = join(PROCFS, 'laptop')): ExporterConfig {
   return {
     listenAddress: { host: '127.0.0.1', port: 0, text: '127.0.0.1:0' },
     telemetryPath: '/metrics',
     sysfs,
-    procfs: '/proc',
+    procfs,
     logLevel: 'error',
     logFormat: 'json',
-    collectors: ['thermal', 'throttling', 'cpufreq'],
+    collectors: ['thermal', 'throttling', 'cpufreq', 'model'],
   };
 }
 
 /** Starts the exporter on an ephemeral port and scrapes it over real HTTP. */
-async function withExporter(sysfs: string, fn: (scrape: () => Promise<Map<string, number>>, url: string) => Promise<void>) {
-  const app: FastifyInstance = createExporter(config(sysfs), [], false);
+async function withExporter(
+  sysfs: string,
+  fn: (scrape: () => Promise<Map<string, number>>, url: string) => Promise<void>,
+  procfs?: string,
+) {
+  const app: FastifyInstance = createExporter(config(sysfs, procfs), [], false);
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   try {
     await fn(async () => {
@@ -39,6 +45,7 @@ const success = (thermal: number, throttling: number, cpufreq: number) => ({
   'pitower_scrape_collector_success{collector="thermal"}': thermal,
   'pitower_scrape_collector_success{collector="throttling"}': throttling,
   'pitower_scrape_collector_success{collector="cpufreq"}': cpufreq,
+  'pitower_scrape_collector_success{collector="model"}': 1,
 });
 
 const throttling = (flags: number, now: number[], occurred: number[]) => {
@@ -72,7 +79,8 @@ describe('exporter > collectors over HTTP with fixture sysfs trees', () => {
       expect(m.get('pitower_cpu_frequency_min_hertz{cpu="3"}')).toBe(6e8);
       expect(m.get('pitower_cpu_frequency_max_hertz{cpu="0"}')).toBe(1.5e9);
       expect(pick(m, 'pitower_scrape_collector_success')).toEqual(success(1, 1, 1));
-    });
+      expect(pick(m, 'pitower_board_info')).toEqual({ 'pitower_board_info{model="Raspberry Pi 4 Model B Rev 1.4",revision="c03114"}': 1 });
+    }, join(PROCFS, 'pi4'));
   });
 
   test('Raspberry Pi 5 (different firmware path, hwmon without temperatures)', async () => {
@@ -104,6 +112,7 @@ describe('exporter > collectors over HTTP with fixture sysfs trees', () => {
       });
       expect(pick(m, 'pitower_throttling_now')).toEqual({});
       expect(pick(m, 'pitower_throttling_flags')).toEqual({});
+      expect(pick(m, 'pitower_board_info')).toEqual({});
       expect(Object.keys(pick(m, 'pitower_cpu_frequency_hertz'))).toEqual([
         'pitower_cpu_frequency_hertz{cpu="0"}',
         'pitower_cpu_frequency_hertz{cpu="1"}',

@@ -1,5 +1,6 @@
 import type { CollectorFactory } from './collector';
 import { createCpufreqCollector } from './cpufreq';
+import { createModelCollector } from './model';
 import { createThermalCollector } from './thermal';
 import { createThrottlingCollector } from './throttling';
 
@@ -14,4 +15,5 @@ export const COLLECTORS: CollectorEntry[] = [
   { name: 'thermal', help: 'thermal zone and hwmon temperatures', create: createThermalCollector },
   { name: 'throttling', help: 'Raspberry Pi firmware throttling bits (get_throttled)', create: createThrottlingCollector },
   { name: 'cpufreq', help: 'CPU frequency per core in hertz', create: createCpufreqCollector },
+  { name: 'model', help: 'board model from procfs cpuinfo', create: createModelCollector },
 ];
