@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerExporterCommand } from './commands/exporter';
+import { registerLoadCommand } from './commands/load';
 import { PitowerConfigError, errorMessage } from './errors';
 import { VERSION } from './version';
 
@@ -13,6 +14,7 @@ export function createProgram(): Command {
     .configureOutput({ outputError: () => undefined })
     .showSuggestionAfterError(true);
   registerExporterCommand(program);
+  registerLoadCommand(program);
   return program;
 }
 

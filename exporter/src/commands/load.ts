@@ -1,0 +1,92 @@
+import { performance } from 'node:perf_hooks';
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import { addOptions, readConfigFile, resolveOptions } from '../config/options';
+import { PitowerConfigError, PitowerConnectionError } from '../errors';
+import { loadOptionSpecs, toLoadConfig, type LoadConfig } from '../load/options';
+import { runLoad, type RunResult } from '../load/run';
+import type { SchedulerState } from '../load/scheduler';
+import { formatProgressLine, formatSummaryTable, RunStats, toTps, type LoadSummary } from '../load/stats';
+
+/** Without --duration or --count, `pitower load` runs this long. */
+export const DEFAULT_DURATION_SECONDS = 10;
+
+/** The `--json` object / final table from a finished run. */
+export function toLoadSummary(config: LoadConfig, stats: RunStats, result: RunResult): LoadSummary {
+  return {
+    backend: config.backend,
+    target: result.backend.target,
+    mode: config.rate === undefined ? 'closed' : 'open',
+    concurrency: config.concurrency,
+    rate: config.rate ?? null,
+    transactions: stats.transactions,
+    errors: stats.errors,
+    errorsByReason: stats.errorsByReason,
+    seconds: result.seconds,
+    tps: toTps(stats.transactions, result.seconds),
+    latency: stats.latency(),
+    warmup: { transactions: stats.warmupTransactions, errors: stats.warmupErrors },
+    ...(result.audit ? { audit: result.audit } : {}),
+  };
+}
+
+/** `pitower load`: one load run in the foreground, a progress line on a TTY, a table or `--json` at the end. */
+export function registerLoadCommand(program: Command): void {
+  const specs = loadOptionSpecs('', true);
+  const command = program
+    .command('load')
+    .description('write CPU-temperature readings to MySQL, Kafka or Cassandra as fast as asked, and report TPS and latency')
+    .option('--config.file <path>', 'YAML file with the same keys as the flags (flags win)');
+  addOptions(command, specs);
+  command.action(async (_opts, cmd: Command) => {
+    const configPath = cmd.opts()['config.file'] as string | undefined;
+    const file = configPath ? readConfigFile(configPath) : new Map<string, unknown>();
+    const values = resolveOptions(cmd, specs, file, configPath ?? '');
+    const config = toLoadConfig(values, '');
+    if (config.durationSeconds === undefined && config.count === undefined) config.durationSeconds = DEFAULT_DURATION_SECONDS;
+    const json = values.get('json') === true;
+
+    const stats = new RunStats();
+    const controller = new AbortController();
+    const onSignal = () => {
+      if (controller.signal.aborted) process.exit(130);
+      controller.abort();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const progress = !json && process.stderr.isTTY ? startProgress(stats, config) : undefined;
+
+    let result: RunResult;
+    try {
+      result = await runLoad(config, { sinks: [stats], signal: controller.signal, onStart: (state) => progress?.begin(state) });
+    } catch (err) {
+      if (err instanceof PitowerConnectionError) throw new PitowerConfigError(err.message, { cause: err });
+      throw err;
+    } finally {
+      progress?.stop();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+    const summary = toLoadSummary(config, stats, result);
+    if (result.auditError) process.stderr.write(`pitower: warning: ${result.auditError}\n`);
+    process.stdout.write(json ? `${JSON.stringify(summary)}\n` : `${formatSummaryTable(summary)}\n`);
+  });
+}
+
+/** A one-line cli-progress display on stderr, refreshed twice a second. */
+function startProgress(stats: RunStats, config: LoadConfig): { begin(state: SchedulerState): void; stop(): void } {
+  const bar = new SingleBar({ format: '{line}', stream: process.stderr, hideCursor: false, clearOnComplete: true, linewrap: false });
+  let timer: NodeJS.Timeout | undefined;
+  bar.start(1, 0, { line: `connecting to ${config.backend} ...` });
+  return {
+    begin(state) {
+      const endMs = config.durationSeconds === undefined ? undefined : state.measureFromMs + config.durationSeconds * 1000;
+      timer = setInterval(() => bar.update(0, { line: formatProgressLine(stats.snapshot(performance.now(), state.measureFromMs, endMs)) }), 500);
+      timer.unref();
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      bar.stop();
+    },
+  };
+}

@@ -1,0 +1,195 @@
+import { createConnection, type Connection, type ConnectionOptions } from 'mysql2/promise';
+import { PitowerConnectionError, errorMessage } from '../../errors';
+import { reconcileAudit, type SeqSet } from '../audit';
+import type { LoadConfig } from '../options';
+import type { Reading } from '../reading';
+import { retryUntil } from '../retry';
+import { classifyCommonError, type Backend, type ErrorReason } from './backend';
+
+type MysqlConfig = NonNullable<LoadConfig['mysql']>;
+
+export const READING_COLUMNS = ['producer', 'seq', 'host', 'location', 'timestamp_ms', 'note', 'value_celsius'] as const;
+
+/** DDL of the readings table; (producer, seq) is indexed (not unique) so the audit can see duplicates. */
+export function toCreateTableSql(table: string): string {
+  return (
+    `CREATE TABLE IF NOT EXISTS \`${table}\` (` +
+    'id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, ' +
+    'producer VARCHAR(96) NOT NULL, seq BIGINT UNSIGNED NOT NULL, host VARCHAR(64) NOT NULL, ' +
+    'location VARCHAR(64) NOT NULL, timestamp_ms BIGINT NOT NULL, note VARCHAR(255) NOT NULL, ' +
+    'value_celsius DOUBLE NOT NULL, KEY producer_seq (producer, seq)) ENGINE=InnoDB'
+  );
+}
+
+/** `INSERT INTO t (cols) VALUES (?,...),(?,...)` for `rows` rows. */
+export function toInsertSql(table: string, rows: number): string {
+  const row = `(${READING_COLUMNS.map(() => '?').join(',')})`;
+  return `INSERT INTO \`${table}\` (${READING_COLUMNS.join(',')}) VALUES ${Array(rows).fill(row).join(',')}`;
+}
+
+/** Flat parameter list for toInsertSql. */
+export function toInsertParams(batch: Reading[]): (string | number)[] {
+  const params: (string | number)[] = [];
+  for (const r of batch) params.push(r.producer, r.seq, r.host, r.location, r.timestamp_ms, r.note, r.value_celsius);
+  return params;
+}
+
+const MYSQL_TIMEOUT_CODES = new Set(['ER_LOCK_WAIT_TIMEOUT', 'ER_QUERY_TIMEOUT']);
+
+export function classifyMysqlError(err: unknown): ErrorReason {
+  const code = (err as { code?: string } | undefined)?.code;
+  if (code && MYSQL_TIMEOUT_CODES.has(code)) return 'timeout';
+  const common = classifyCommonError(err);
+  if (common) return common;
+  if (typeof (err as { sqlState?: unknown })?.sqlState === 'string') return 'rejected';
+  return 'other';
+}
+
+interface WorkerConnection {
+  conn?: Connection;
+  connecting?: Promise<Connection>;
+  /** Readings inserted in the open transaction (commit-every > 1). */
+  pending: Reading[];
+}
+
+/**
+ * MySQL/MariaDB through mysql2: one connection per worker (per unit of concurrency), `rows-per-statement`
+ * rows per INSERT, and with `commit-every` N > 1 an explicit transaction committed every N rows per
+ * connection (rows are acknowledged at COMMIT). A failed connection is dropped and reopened on the next
+ * write; rows of a transaction that died with it are not acknowledged.
+ */
+export function createMysqlBackend(config: MysqlConfig): Backend {
+  const target = `${config.host}:${config.port}/${config.database}`;
+  const workers: WorkerConnection[] = [];
+  const insertSql = new Map<number, string>();
+  const connectTimeoutMs = 5000;
+  const options = (timeoutMs: number): ConnectionOptions => ({
+    host: config.host,
+    port: config.port,
+    user: config.user,
+    password: config.password,
+    database: config.database,
+    connectTimeout: Math.max(100, Math.min(timeoutMs, connectTimeoutMs)),
+    supportBigNumbers: true,
+  });
+
+  const open = async (timeoutMs = connectTimeoutMs): Promise<Connection> => {
+    const conn = await createConnection(options(timeoutMs));
+    conn.on('error', () => undefined); // a dead connection is noticed by the next query
+    if (config.commitEvery > 1) await conn.query('SET autocommit = 0');
+    return conn;
+  };
+
+  const connectionOf = (worker: number): WorkerConnection => {
+    let w = workers[worker];
+    if (!w) w = workers[worker] = { pending: [] };
+    return w;
+  };
+
+  const drop = (w: WorkerConnection) => {
+    const conn = w.conn;
+    w.conn = undefined;
+    w.pending = [];
+    conn?.destroy();
+  };
+
+  const sqlFor = (rows: number) => {
+    let sql = insertSql.get(rows);
+    if (!sql) insertSql.set(rows, (sql = toInsertSql(config.table, rows)));
+    return sql;
+  };
+
+  return {
+    name: 'mysql',
+    target,
+    batchSize: config.rowsPerStatement,
+    info: { rows_per_statement: String(config.rowsPerStatement), commit_every: String(config.commitEvery) },
+
+    async connect(deadlineMs) {
+      try {
+        const conn = await retryUntil(() => createConnection(options(deadlineMs - Date.now())), {
+          deadlineMs,
+          retriable: (err) => classifyMysqlError(err) === 'connection' || classifyMysqlError(err) === 'timeout',
+        });
+        try {
+          await conn.query(toCreateTableSql(config.table));
+        } finally {
+          await conn.end().catch(() => conn.destroy());
+        }
+      } catch (err) {
+        throw new PitowerConnectionError(`mysql ${config.user}@${target}: ${errorMessage(err)}`, { cause: err });
+      }
+    },
+
+    async write(batch, worker) {
+      const w = connectionOf(worker);
+      try {
+        if (!w.conn) {
+          w.connecting ??= open();
+          try {
+            w.conn = await w.connecting;
+          } finally {
+            w.connecting = undefined;
+          }
+        }
+        await w.conn.execute(sqlFor(batch.length), toInsertParams(batch));
+      } catch (err) {
+        drop(w);
+        throw err;
+      }
+      if (config.commitEvery <= 1) return;
+      w.pending.push(...batch);
+      if (w.pending.length < config.commitEvery) return [];
+      try {
+        await w.conn.query('COMMIT');
+      } catch (err) {
+        drop(w);
+        throw err;
+      }
+      const durable = w.pending;
+      w.pending = [];
+      return durable;
+    },
+
+    async flush() {
+      const durable: Reading[] = [];
+      for (const w of workers) {
+        if (!w?.conn || w.pending.length === 0) continue;
+        try {
+          await w.conn.query('COMMIT');
+          durable.push(...w.pending);
+          w.pending = [];
+        } catch {
+          drop(w);
+        }
+      }
+      return durable;
+    },
+
+    async audit(producer: string, acknowledged: SeqSet) {
+      const conn = await open();
+      try {
+        const [rows] = await conn.query(`SELECT seq, COUNT(*) AS n FROM \`${config.table}\` WHERE producer = ? GROUP BY seq`, [producer]);
+        const seen = new Map<number, number>();
+        for (const row of rows as { seq: number | string; n: number | string }[]) seen.set(Number(row.seq), Number(row.n));
+        return reconcileAudit(acknowledged, seen);
+      } finally {
+        await conn.end().catch(() => conn.destroy());
+      }
+    },
+
+    classifyError: classifyMysqlError,
+
+    async close() {
+      await Promise.all(
+        workers.map(async (w) => {
+          if (!w) return;
+          const conn = w.conn;
+          w.conn = undefined;
+          if (conn) await Promise.race([conn.end().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+          conn?.destroy();
+        }),
+      );
+    },
+  };
+}

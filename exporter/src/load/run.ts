@@ -1,0 +1,149 @@
+import { performance } from 'node:perf_hooks';
+import { errorMessage, PitowerConnectionError } from '../errors';
+import { SeqSet, type AuditResult } from './audit';
+import type { Backend, ErrorReason } from './backends/backend';
+import { createNullBackend } from './backends/null';
+import type { LoadConfig } from './options';
+import { createProducerId, createReadingFactory, readValueSource, type Reading } from './reading';
+import { startScheduler, type LoadSink, type SchedulerState } from './scheduler';
+
+/** One backend per name; kafka and cassandra are loaded lazily so `pitower load --backend null` stays light. */
+export function createBackend(config: LoadConfig): Backend {
+  switch (config.backend) {
+    case 'null':
+      return createNullBackend(1);
+    case 'mysql':
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return (require('./backends/mysql') as typeof import('./backends/mysql')).createMysqlBackend(config.mysql!);
+    case 'kafka':
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return (require('./backends/kafka') as typeof import('./backends/kafka')).createKafkaBackend(config.kafka!, config.batchSize, config.audit);
+    case 'cassandra':
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return (require('./backends/cassandra') as typeof import('./backends/cassandra')).createCassandraBackend(config.cassandra!, config.connectTimeoutSeconds, config.location);
+  }
+}
+
+/** Fans one outcome out to several sinks and records acknowledged sequence numbers for the audit. */
+export function combineSinks(sinks: LoadSink[], acknowledged?: SeqSet): LoadSink {
+  return {
+    success(reading: Reading, latency: number, measured: boolean) {
+      for (const s of sinks) s.success(reading, latency, measured);
+    },
+    failure(count: number, reason: ErrorReason, measured: boolean) {
+      for (const s of sinks) s.failure(count, reason, measured);
+    },
+    acknowledged(readings: Reading[]) {
+      if (acknowledged) for (const r of readings) acknowledged.add(r.seq);
+      for (const s of sinks) s.acknowledged?.(readings);
+    },
+  };
+}
+
+export interface RunOptions {
+  sinks: LoadSink[];
+  /** Aborting stops issuing readings; in-flight writes get `drainMs` to finish before connections are closed. */
+  signal?: AbortSignal;
+  drainMs?: number;
+  /** Called once the target is reached and the schedule has started. */
+  onStart?(state: SchedulerState, backend: Backend): void;
+  /** Overrides the backend (tests). */
+  backend?: Backend;
+}
+
+export interface RunResult {
+  backend: Backend;
+  producer: string;
+  state: SchedulerState;
+  /** Measured seconds: end of warm-up to the last measured completion (or to the end when nothing completed). */
+  seconds: number;
+  audit?: AuditResult;
+  /** Set when --audit was asked for but the read-back failed. */
+  auditError?: string;
+  /** Wall-clock bounds of the run, for Prometheus queries afterwards. */
+  startedAt: Date;
+  endedAt: Date;
+}
+
+/**
+ * Connects (bounded by --connect-timeout: throws PitowerConnectionError naming the target), runs the
+ * schedule, commits what is pending, audits when asked, and always closes the backend.
+ */
+export async function runLoad(config: LoadConfig, options: RunOptions): Promise<RunResult> {
+  const backend = options.backend ?? createBackend(config);
+  try {
+    try {
+      await backend.connect(Date.now() + config.connectTimeoutSeconds * 1000);
+    } catch (err) {
+      const message = err instanceof PitowerConnectionError ? err.message : `${backend.name} ${backend.target}: ${errorMessage(err)}`;
+      throw new PitowerConnectionError(`cannot reach ${message} (within --connect-timeout ${config.connectTimeoutSeconds}s)`, { cause: err });
+    }
+    const source = await readValueSource(config.sysfs);
+    const refresh = setInterval(() => void source.refresh(), 1000);
+    refresh.unref();
+    const startedAt = new Date();
+    const producer = createProducerId(config.host, startedAt.getTime());
+    const acknowledged = config.audit ? new SeqSet() : undefined;
+    const sink = combineSinks(options.sinks, acknowledged);
+    const makeReading = createReadingFactory({ producer, host: config.host, location: config.location, note: config.note, source });
+    // The run's own stop: the caller's signal, or the end of --duration (starts the drain bound for hung writes).
+    const stop = new AbortController();
+    const forward = () => stop.abort();
+    options.signal?.addEventListener('abort', forward, { once: true });
+    if (options.signal?.aborted) stop.abort();
+    const totalSeconds = config.durationSeconds === undefined ? undefined : config.warmupSeconds + config.durationSeconds;
+    const endTimer = totalSeconds === undefined ? undefined : setTimeout(forward, totalSeconds * 1000 + 50);
+    endTimer?.unref();
+    const scheduler = startScheduler(backend, makeReading, sink, {
+      concurrency: config.concurrency,
+      rate: config.rate,
+      durationMs: config.durationSeconds === undefined ? undefined : config.durationSeconds * 1000,
+      count: config.count,
+      warmupMs: config.warmupSeconds * 1000,
+      signal: stop.signal,
+    });
+    options.onStart?.(scheduler.state, backend);
+    try {
+      await untilDrained(scheduler.done, stop.signal, options.drainMs ?? 10000, () => void backend.close());
+    } finally {
+      clearInterval(refresh);
+      if (endTimer) clearTimeout(endTimer);
+      options.signal?.removeEventListener('abort', forward);
+    }
+    if (backend.flush) sink.acknowledged!(await backend.flush());
+    const state = scheduler.state;
+    const endMs = state.lastCompletionMs ?? state.endMs ?? performance.now();
+    const seconds = Math.max(0, (endMs - state.measureFromMs) / 1000);
+    const result: RunResult = { backend, producer, state, seconds, startedAt, endedAt: new Date() };
+    if (config.audit && backend.audit) {
+      try {
+        result.audit = await backend.audit(producer, acknowledged!);
+      } catch (err) {
+        result.auditError = `audit of ${backend.name} ${backend.target} failed: ${errorMessage(err)}`;
+      }
+    }
+    return result;
+  } finally {
+    await backend.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Waits for the scheduler; once `signal` aborts, gives in-flight writes `drainMs`, then calls `force`
+ * (closing connections fails the hung writes) so that a dead target cannot hang the exit.
+ */
+async function untilDrained(done: Promise<void>, signal: AbortSignal | undefined, drainMs: number, force: () => void): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const onAbort = () => {
+    timer = setTimeout(force, drainMs);
+    timer.unref();
+  };
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    await done;
+  } finally {
+    if (timer) clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
