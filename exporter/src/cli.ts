@@ -1,7 +1,8 @@
 import { Command, CommanderError } from 'commander';
+import { registerDiagnoseCommand } from './commands/diagnose';
 import { registerExporterCommand } from './commands/exporter';
 import { registerLoadCommand } from './commands/load';
-import { PitowerConfigError, errorMessage } from './errors';
+import { PitowerConfigError, PitowerConnectionError, errorMessage } from './errors';
 import { VERSION } from './version';
 
 /** The `pitower` program with every subcommand. Commander errors are thrown, not printed (see main). */
@@ -15,6 +16,7 @@ export function createProgram(): Command {
     .showSuggestionAfterError(true);
   registerExporterCommand(program);
   registerLoadCommand(program);
+  registerDiagnoseCommand(program);
   return program;
 }
 
@@ -37,7 +39,7 @@ function exitCodeFor(err: unknown): number {
     process.stderr.write(`pitower: ${err.message.replace(/^error: /, '')}\n`);
     return EXIT_USAGE;
   }
-  if (err instanceof PitowerConfigError) {
+  if (err instanceof PitowerConfigError || err instanceof PitowerConnectionError) {
     process.stderr.write(`pitower: ${err.message}\n`);
     return EXIT_USAGE;
   }

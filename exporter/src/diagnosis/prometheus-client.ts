@@ -1,0 +1,54 @@
+import { PitowerConnectionError, PitowerError, errorMessage } from '../errors';
+import type { PromSeries } from './host-samples';
+
+export interface InstantQuery {
+  /** Prometheus base URL, e.g. http://monitor:9090 or http://monitor/prometheus/ */
+  url: string;
+  expr: string;
+  time: Date;
+  timeoutMs: number;
+}
+
+/** `<url>/api/v1/query`, keeping a path prefix of the base URL. */
+export function toQueryUrl(base: string, expr: string, time: Date): string {
+  const params = new URLSearchParams({ query: expr, time: (time.getTime() / 1000).toFixed(3) });
+  return `${base.replace(/\/+$/, '')}/api/v1/query?${params}`;
+}
+
+function reasonOf(err: unknown): string {
+  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return 'no answer in time';
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  if (cause?.code) return `cannot connect (${cause.code})`;
+  if (cause?.message) return `cannot connect (${cause.message})`;
+  return `cannot connect (${errorMessage(err)})`;
+}
+
+/**
+ * The HTTP edge: one instant query through global fetch with a timeout. An unreachable server or an answer
+ * that is not the Prometheus API is a PitowerConnectionError naming the URL; a query Prometheus rejects is
+ * a PitowerError (our bug, not the user's input).
+ */
+export async function readInstantQuery(q: InstantQuery): Promise<PromSeries[]> {
+  const where = `Prometheus at ${q.url}`;
+  let res: Response;
+  try {
+    res = await fetch(toQueryUrl(q.url, q.expr, q.time), {
+      signal: AbortSignal.timeout(q.timeoutMs),
+      headers: { accept: 'application/json' },
+    });
+  } catch (err) {
+    const reason = reasonOf(err);
+    throw new PitowerConnectionError(`${where}: ${reason === 'no answer in time' ? `no answer within ${q.timeoutMs} ms` : reason}`, { cause: err });
+  }
+  let body: { status?: string; data?: { resultType?: string; result?: PromSeries[] }; error?: string };
+  try {
+    body = (await res.json()) as typeof body;
+  } catch (err) {
+    throw new PitowerConnectionError(`${where}: not a Prometheus API (HTTP ${res.status}, no JSON from /api/v1/query)`, { cause: err, retriable: false });
+  }
+  if (body.status === 'success' && body.data?.resultType === 'vector' && Array.isArray(body.data.result)) {
+    return body.data.result;
+  }
+  if (body.status === 'error') throw new PitowerError(`${where} rejected the query ${q.expr}: ${body.error ?? `HTTP ${res.status}`}`);
+  throw new PitowerConnectionError(`${where}: not a Prometheus API (HTTP ${res.status}, unexpected answer from /api/v1/query)`, { retriable: false });
+}
