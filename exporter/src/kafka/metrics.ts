@@ -1,0 +1,109 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { diffSnapshots, toCounters, type PartitionCounters } from './diff';
+import { renderClusterFamilies, renderOffsetFamilies, toClampedCounts, type RenderedFamily } from './render';
+import { emptyClusterSnapshot, type ClusterSnapshot, type OffsetsSnapshot } from './snapshot';
+import { TextFamilies } from './text-family';
+
+export type PollKind = 'metadata' | 'offsets';
+/** Where a poll error happened: the whole metadata poll, one topic's metadata, offsets, groups, configs, a broker probe. */
+export type ErrorKind = 'metadata' | 'topic' | 'offsets' | 'groups' | 'configs' | 'broker';
+
+/**
+ * The boundary between the poller and /metrics. The poller (or the benchmark) hands in snapshots; each is
+ * diffed against the previous one and rendered to text right away, off the scrape path. At scrape time
+ * `publish()` only swaps the latest text into the registry and sets the age: its cost does not depend on
+ * Kafka at all.
+ */
+export class KafkaMetrics {
+  private cluster: ClusterSnapshot = emptyClusterSnapshot();
+  private counters = new Map<string, PartitionCounters>();
+  private clamped = new Map<string, number>();
+  private pending: RenderedFamily[] = [];
+  private readonly families: TextFamilies;
+  private readonly up: Gauge;
+  private readonly age: Gauge;
+  private readonly duration: Gauge<'kind'>;
+  private readonly errors: Counter<'kind' | 'reason'>;
+  private readonly startedAt: number;
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.startedAt = now();
+    this.up = new Gauge({ name: 'pitower_kafka_up', help: 'Whether the last metadata poll of the Kafka cluster succeeded.', registers: [registry] });
+    this.age = new Gauge({
+      name: 'pitower_kafka_metadata_age_seconds',
+      help: 'Seconds since the cluster metadata shown was fetched (since exporter start before the first success).',
+      registers: [registry],
+    });
+    this.duration = new Gauge({
+      name: 'pitower_kafka_poll_duration_seconds',
+      help: 'Duration of the last Kafka poll of this kind.',
+      labelNames: ['kind'],
+      registers: [registry],
+    });
+    this.errors = new Counter({
+      name: 'pitower_kafka_poll_errors_total',
+      help: 'Kafka poll errors by kind (metadata, topic, offsets, groups, configs, broker) and reason (Kafka error type).',
+      labelNames: ['kind', 'reason'],
+      registers: [registry],
+    });
+    this.up.set(0);
+    for (const kind of ['metadata', 'offsets']) this.duration.set({ kind }, 0);
+    this.families = new TextFamilies(registry);
+    // Every family present from the start (with no samples) so dashboards see the names at once.
+    this.families.publish([...renderClusterFamilies(this.cluster, this.counters), ...renderOffsetFamilies({ takenAt: 0, partitions: [], groups: [] }, this.clamped)]);
+  }
+
+  latest(): ClusterSnapshot {
+    return this.cluster;
+  }
+
+  onMetadata(next: ClusterSnapshot): void {
+    this.counters = toCounters(this.counters, next, diffSnapshots(this.cluster, next));
+    this.cluster = next;
+    this.up.set(1);
+    this.queue(renderClusterFamilies(next, this.counters));
+  }
+
+  onOffsets(next: OffsetsSnapshot): void {
+    this.clamped = toClampedCounts(this.clamped, next);
+    this.queue(renderOffsetFamilies(next, this.clamped));
+  }
+
+  onMetadataFailure(): void {
+    this.up.set(0);
+  }
+
+  onPoll(kind: PollKind, seconds: number): void {
+    this.duration.set({ kind }, seconds);
+  }
+
+  onError(kind: ErrorKind, reason: string): void {
+    this.errors.inc({ kind, reason });
+  }
+
+  /** Scrape time: the latest rendered text into the registry, the age from the clock. */
+  publish(): void {
+    if (this.pending.length > 0) {
+      this.families.publish(this.pending);
+      this.pending = [];
+    }
+    const since = this.cluster.takenAt > 0 ? this.cluster.takenAt : this.startedAt;
+    this.age.set(Math.max(0, (this.now() - since) / 1000));
+  }
+
+  unregister(): void {
+    this.families.unregister();
+    for (const name of ['pitower_kafka_up', 'pitower_kafka_metadata_age_seconds', 'pitower_kafka_poll_duration_seconds', 'pitower_kafka_poll_errors_total']) {
+      this.registry.removeSingleMetric(name);
+    }
+  }
+
+  private queue(rendered: RenderedFamily[]): void {
+    const byName = new Map(this.pending.map((f) => [f.name, f]));
+    for (const f of rendered) byName.set(f.name, f);
+    this.pending = [...byName.values()];
+  }
+}

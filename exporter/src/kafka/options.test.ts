@@ -1,0 +1,63 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { addOptions, resolveOptions } from '../config/options';
+import { KAFKA_OPTIONS, parseBrokerAddress, toKafkaConfig } from './options';
+
+function resolve(argv: string[], env: NodeJS.ProcessEnv = {}) {
+  const cmd = addOptions(new Command().exitOverride(), KAFKA_OPTIONS);
+  cmd.parse(argv, { from: 'user' });
+  return toKafkaConfig(resolveOptions(cmd, KAFKA_OPTIONS, new Map(), '', env));
+}
+
+describe('kafka > options', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pitower-kafka-opts-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is disabled without --kafka.server', () => {
+    expect(resolve([])).toBeUndefined();
+  });
+
+  it('takes repeated and comma-separated servers and the defaults', () => {
+    const c = resolve(['--kafka.server', 'a:9092,b:9093', '--kafka.server', '[::1]:9094']);
+    expect(c).toMatchObject({ brokers: ['a:9092', 'b:9093', '[::1]:9094'], metadataIntervalSeconds: 5, offsetsIntervalSeconds: 15, minIsrDefault: 1, maxPartitions: 20000 });
+    expect(c?.tls).toBeUndefined();
+    expect(c?.sasl).toBeUndefined();
+  });
+
+  it.each([['a'], ['a:'], ['a:0'], ['a:70000'], ['a b:1']])('rejects broker address %j', (raw) => {
+    expect(() => parseBrokerAddress(raw)).toThrow('invalid broker address');
+  });
+
+  it.each([
+    [['--kafka.server', 'a:1', '--kafka.metadata-interval', '0s'], '--kafka.metadata-interval: "0s" must be greater than 0'],
+    [['--kafka.server', 'nope'], '--kafka.server: invalid broker address "nope": expected host:port'],
+    [['--kafka.server', 'a:1', '--topic.filter', '('], '--topic.filter: invalid regular expression "("'],
+    [['--kafka.server', 'a:1', '--sasl.enabled'], '--sasl.username is required with --sasl.enabled'],
+    [['--kafka.server', 'a:1', '--sasl.enabled', '--sasl.username', 'u'], '--sasl.enabled needs a password'],
+    [['--kafka.server', 'a:1', '--tls.ca-file', '/x'], '--tls.ca-file needs --tls.enabled'],
+    [['--kafka.server', 'a:1', '--tls.enabled', '--tls.ca-file', '/nonexistent/ca.pem'], '--tls.ca-file /nonexistent/ca.pem: cannot read: no such file'],
+  ])('bad input %j -> one-line error', (argv, message) => {
+    expect(() => resolve(argv)).toThrow(message);
+  });
+
+  it('reads the SASL password from the environment or a file, never requiring argv', () => {
+    const fromEnv = resolve(['--kafka.server', 'a:1', '--sasl.enabled', '--sasl.username', 'u', '--sasl.mechanism', 'scram-sha512'], { PITOWER_KAFKA_SASL_PASSWORD: 's3cret' });
+    expect(fromEnv?.sasl).toEqual({ mechanism: 'scram-sha-512', username: 'u', password: 's3cret' });
+    const file = join(dir, 'pw');
+    writeFileSync(file, 'from-file\n');
+    const fromFile = resolve(['--kafka.server', 'a:1', '--sasl.enabled', '--sasl.username', 'u', '--sasl.password-file', file]);
+    expect(fromFile?.sasl).toEqual({ mechanism: 'plain', username: 'u', password: 'from-file' });
+  });
+
+  it('reads TLS files and honours --tls.insecure-skip-tls-verify', () => {
+    const ca = join(dir, 'ca.pem');
+    writeFileSync(ca, 'CA');
+    const c = resolve(['--kafka.server', 'a:1', '--tls.enabled', '--tls.ca-file', ca, '--tls.insecure-skip-tls-verify']);
+    expect(c?.tls).toEqual({ ca: 'CA', cert: undefined, key: undefined, rejectUnauthorized: false });
+  });
+});

@@ -1,0 +1,145 @@
+import { readFileSync } from 'node:fs';
+import type { OptionSpec, OptionValues } from '../config/options';
+import { parseDuration, parseInteger, parseRegex } from '../config/parse';
+import { PitowerConfigError, errorMessage } from '../errors';
+
+/** Flags of the Kafka collector; TLS/SASL names follow kafka_exporter's. */
+export const KAFKA_OPTIONS: OptionSpec[] = [
+  {
+    flag: 'kafka.server',
+    arg: '<host:port>',
+    help: 'Kafka bootstrap broker; repeatable or comma-separated; enables the Kafka collector',
+    repeatable: true,
+    parse: parseBrokerAddress,
+  },
+  { flag: 'kafka.metadata-interval', arg: '<duration>', help: 'how often to poll cluster metadata (leaders, ISR)', default: '5s', parse: parsePositiveDuration },
+  { flag: 'kafka.offsets-interval', arg: '<duration>', help: 'how often to poll offsets, consumer groups and topic configs', default: '15s', parse: parsePositiveDuration },
+  {
+    flag: 'kafka.min-isr-default',
+    arg: '<n>',
+    help: "min.insync.replicas assumed for topics whose config cannot be read (Kafka's own default is 1)",
+    default: '1',
+    parse: (raw) => parseInteger(raw, 1, 1000),
+  },
+  {
+    flag: 'kafka.max-partitions',
+    arg: '<n>',
+    help: 'expose at most this many partitions (topics in name order; 0 = no cap); the rest is counted in pitower_kafka_partitions_dropped',
+    default: '20000',
+    parse: (raw) => parseInteger(raw, 0),
+  },
+  { flag: 'topic.filter', arg: '<regex>', help: 'only topics matching this regex', default: '.*', parse: parseRegex },
+  { flag: 'topic.exclude', arg: '<regex>', help: 'leave out topics matching this regex', parse: parseRegex },
+  { flag: 'group.filter', arg: '<regex>', help: 'only consumer groups matching this regex', default: '.*', parse: parseRegex },
+  { flag: 'group.exclude', arg: '<regex>', help: 'leave out consumer groups matching this regex', parse: parseRegex },
+  { flag: 'tls.enabled', boolean: true, help: 'connect to Kafka with TLS' },
+  { flag: 'tls.ca-file', arg: '<path>', help: 'CA certificate file to verify the brokers' },
+  { flag: 'tls.cert-file', arg: '<path>', help: 'client certificate file (mutual TLS)' },
+  { flag: 'tls.key-file', arg: '<path>', help: 'client private key file (mutual TLS)' },
+  { flag: 'tls.insecure-skip-tls-verify', boolean: true, help: "don't verify the brokers' certificates" },
+  { flag: 'sasl.enabled', boolean: true, help: 'authenticate with SASL' },
+  { flag: 'sasl.mechanism', arg: '<mechanism>', help: 'SASL mechanism', default: 'plain', choices: ['plain', 'scram-sha256', 'scram-sha512'] },
+  { flag: 'sasl.username', arg: '<user>', help: 'SASL user name' },
+  {
+    flag: 'sasl.password',
+    arg: '<password>',
+    help: 'SASL password (prefer $PITOWER_KAFKA_SASL_PASSWORD or --sasl.password-file: argv is visible to other users)',
+    env: 'PITOWER_KAFKA_SASL_PASSWORD',
+  },
+  { flag: 'sasl.password-file', arg: '<path>', help: 'file holding the SASL password (trailing newline ignored)' },
+];
+
+export interface KafkaTlsConfig {
+  ca?: string;
+  cert?: string;
+  key?: string;
+  rejectUnauthorized: boolean;
+}
+
+export interface KafkaSaslConfig {
+  mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+  username: string;
+  password: string;
+}
+
+export interface KafkaConfig {
+  brokers: string[];
+  metadataIntervalSeconds: number;
+  offsetsIntervalSeconds: number;
+  minIsrDefault: number;
+  maxPartitions: number;
+  topicFilter: RegExp;
+  topicExclude?: RegExp;
+  groupFilter: RegExp;
+  groupExclude?: RegExp;
+  tls?: KafkaTlsConfig;
+  sasl?: KafkaSaslConfig;
+}
+
+export function parseBrokerAddress(raw: string): string {
+  const match = /^(\[[0-9a-fA-F:.]+\]|[^:\s[\]]+):(\d{1,5})$/.exec(raw.trim());
+  if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535) throw new Error(`invalid broker address "${raw}": expected host:port`);
+  return raw.trim();
+}
+
+function parsePositiveDuration(raw: string): number {
+  const seconds = parseDuration(raw);
+  if (seconds <= 0) throw new Error(`"${raw}" must be greater than 0`);
+  return seconds;
+}
+
+function readSecretFile(flag: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : errorMessage(err);
+    throw new PitowerConfigError(`--${flag} ${path}: cannot read: ${why}`);
+  }
+}
+
+/** Resolved option values -> KafkaConfig, or undefined when --kafka.server is not given. Reads the TLS/SASL files. */
+export function toKafkaConfig(values: OptionValues): KafkaConfig | undefined {
+  const brokers = (values.get('kafka.server') as string[] | undefined) ?? [];
+  if (brokers.length === 0) return undefined;
+  const config: KafkaConfig = {
+    brokers,
+    metadataIntervalSeconds: values.get('kafka.metadata-interval') as number,
+    offsetsIntervalSeconds: values.get('kafka.offsets-interval') as number,
+    minIsrDefault: values.get('kafka.min-isr-default') as number,
+    maxPartitions: values.get('kafka.max-partitions') as number,
+    topicFilter: values.get('topic.filter') as RegExp,
+    topicExclude: values.get('topic.exclude') as RegExp | undefined,
+    groupFilter: values.get('group.filter') as RegExp,
+    groupExclude: values.get('group.exclude') as RegExp | undefined,
+  };
+  const tlsFiles = ['tls.ca-file', 'tls.cert-file', 'tls.key-file'].filter((f) => values.get(f) !== undefined);
+  if (values.get('tls.enabled') === true) {
+    const read = (flag: string): string | undefined => {
+      const path = values.get(flag) as string | undefined;
+      return path === undefined ? undefined : readSecretFile(flag, path);
+    };
+    config.tls = { ca: read('tls.ca-file'), cert: read('tls.cert-file'), key: read('tls.key-file'), rejectUnauthorized: values.get('tls.insecure-skip-tls-verify') !== true };
+    if ((config.tls.cert === undefined) !== (config.tls.key === undefined)) {
+      throw new PitowerConfigError('--tls.cert-file and --tls.key-file must be given together');
+    }
+  } else if (tlsFiles.length > 0) {
+    throw new PitowerConfigError(`--${tlsFiles[0]} needs --tls.enabled`);
+  }
+  if (values.get('sasl.enabled') === true) {
+    const username = values.get('sasl.username') as string | undefined;
+    if (!username) throw new PitowerConfigError('--sasl.username is required with --sasl.enabled');
+    const file = values.get('sasl.password-file') as string | undefined;
+    const password = file !== undefined ? readSecretFile('sasl.password-file', file).replace(/\r?\n$/, '') : (values.get('sasl.password') as string | undefined);
+    if (!password) {
+      throw new PitowerConfigError('--sasl.enabled needs a password: $PITOWER_KAFKA_SASL_PASSWORD, --sasl.password-file or --sasl.password');
+    }
+    const mechanism = values.get('sasl.mechanism') as string;
+    config.sasl = {
+      mechanism: mechanism === 'scram-sha256' ? 'scram-sha-256' : mechanism === 'scram-sha512' ? 'scram-sha-512' : 'plain',
+      username,
+      password,
+    };
+  }
+  return config;
+}

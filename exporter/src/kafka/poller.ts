@@ -1,0 +1,305 @@
+import type { ConnectionOptions } from 'node:tls';
+import type { Admin, Kafka } from 'kafkajs';
+import { errorMessage } from '../errors';
+import { backoffSeconds } from './backoff';
+import { readBrokerReachable } from './broker-probe';
+import { toServername, toTlsOptions } from './client';
+import type { ErrorKind, KafkaMetrics } from './metrics';
+import type { KafkaConfig } from './options';
+import { matchesFilter, toClusterSnapshot, toOffsetsSnapshot, type PartitionOffsets, type RawGroup } from './snapshot';
+import { withRawMetadata } from './tolerant-metadata';
+
+export interface PollerLogger {
+  debug(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+/** Broker probe seam: (host, port) -> answered within the timeout. */
+export type BrokerProbe = (host: string, port: number) => Promise<boolean>;
+
+class PollTimeoutError extends Error {
+  constructor(what: string, ms: number) {
+    super(`${what} timed out after ${ms} ms`);
+    this.name = 'PollTimeoutError';
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new PollTimeoutError(what, ms)), ms);
+  });
+  promise.catch(() => undefined);
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** A bounded label value for an error: the Kafka error type (UNKNOWN_TOPIC_OR_PARTITION), else the class name. */
+export function toErrorReason(err: unknown): string {
+  let e = err as { type?: unknown; name?: unknown; originalError?: unknown } | undefined;
+  if (e && typeof e === 'object' && e.name === 'KafkaJSNumberOfRetriesExceeded' && e.originalError) e = e.originalError as typeof e;
+  if (e instanceof PollTimeoutError) return 'timeout';
+  const raw = e && typeof e === 'object' ? (typeof e.type === 'string' ? e.type : typeof e.name === 'string' ? e.name : 'unknown') : 'unknown';
+  return raw.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 64) || 'unknown';
+}
+
+let errorCodeNames: Map<number, string> | undefined;
+function toErrorCodeName(code: number): string {
+  if (!errorCodeNames) {
+    errorCodeNames = new Map();
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { errorCodes } = require('kafkajs/src/protocol/error') as { errorCodes: Array<{ type: string; code: number }> };
+      for (const e of errorCodes) errorCodeNames.set(e.code, e.type);
+    } catch {
+      // names are a nicety; codes still identify the error
+    }
+  }
+  return errorCodeNames.get(code) ?? `code_${code}`;
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}
+
+/**
+ * Polls the cluster in the background: metadata every --kafka.metadata-interval (so ISR shrinks, expands
+ * and leader changes between scrapes are counted), offsets, groups and topic configs every
+ * --kafka.offsets-interval. A failed metadata poll marks pitower_kafka_up 0, drops the admin client and
+ * retries with jittered exponential backoff; errors of single topics, groups or brokers are counted and
+ * the rest of the poll goes on. Polls of one kind never overlap.
+ */
+export class KafkaPoller {
+  private admin: Admin | undefined;
+  private connecting: Promise<Admin> | undefined;
+  private metadataTimer: NodeJS.Timeout | undefined;
+  private offsetsTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private failures = 0;
+  private minIsr = new Map<string, number>();
+  private lastGroups: RawGroup[] = [];
+  private readonly timeoutMs: number;
+  private readonly probe: BrokerProbe;
+  private inflight = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly config: KafkaConfig,
+    private readonly metrics: KafkaMetrics,
+    private readonly logger: PollerLogger,
+    probe?: BrokerProbe,
+  ) {
+    this.timeoutMs = Math.round(Math.min(30, Math.max(2, config.metadataIntervalSeconds * 2)) * 1000);
+    const tls = toTlsOptions(config);
+    const probeTimeout = Math.min(this.timeoutMs, 2000);
+    this.probe =
+      probe ??
+      ((host, port) => readBrokerReachable(host, port, probeTimeout, tls ? ({ ...tls, servername: toServername(host) } as ConnectionOptions) : undefined));
+  }
+
+  start(): void {
+    this.scheduleMetadata(0);
+    this.scheduleOffsets(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.metadataTimer);
+    clearTimeout(this.offsetsTimer);
+    await Promise.allSettled([...this.inflight]);
+    await this.dropAdmin();
+  }
+
+  /** One metadata poll; never rejects. */
+  async pollMetadata(): Promise<void> {
+    const started = process.hrtime.bigint();
+    try {
+      const admin = await this.connectedAdmin();
+      const raw = await withTimeout(
+        withRawMetadata(() => admin.fetchTopicMetadata()),
+        this.timeoutMs,
+        'metadata',
+      );
+      if (!raw) throw new Error('no metadata response captured');
+      for (const t of raw.topicMetadata) if (t.topicErrorCode) this.metrics.onError('topic', toErrorCodeName(t.topicErrorCode));
+      const reachable = new Map<number, boolean>();
+      await Promise.all(
+        raw.brokers.map(async (b) => {
+          const ok = await this.probe(b.host, b.port);
+          reachable.set(b.nodeId, ok);
+          if (!ok) this.metrics.onError('broker', 'unreachable');
+        }),
+      );
+      const snapshot = toClusterSnapshot(
+        raw,
+        {
+          topics: { include: this.config.topicFilter, exclude: this.config.topicExclude },
+          maxPartitions: this.config.maxPartitions,
+          minIsrDefault: this.config.minIsrDefault,
+          minIsr: this.minIsr,
+          reachable,
+        },
+        Date.now(),
+      );
+      this.metrics.onMetadata(snapshot);
+      if (this.failures > 0) this.logger.info({ failures: this.failures }, 'kafka metadata poll recovered');
+      this.failures = 0;
+    } catch (err) {
+      this.failures++;
+      this.metrics.onMetadataFailure();
+      this.metrics.onError('metadata', toErrorReason(err));
+      const log = this.failures === 1 ? this.logger.warn.bind(this.logger) : this.logger.debug.bind(this.logger);
+      log({ err: errorMessage(err), failures: this.failures }, 'kafka metadata poll failed');
+      await this.dropAdmin();
+    } finally {
+      this.metrics.onPoll('metadata', Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
+
+  /** One offsets/groups/configs poll over the topics of the latest metadata; never rejects. */
+  async pollOffsets(): Promise<void> {
+    const snapshot = this.metrics.latest();
+    if (snapshot.takenAt === 0 || !this.admin) return;
+    const started = process.hrtime.bigint();
+    const admin = this.admin;
+    const topics = snapshot.topics.map((t) => t.name);
+    const wanted = new Set(topics);
+    const keep = new Map(snapshot.topics.map((t) => [t.name, new Set(t.partitions.map((p) => p.partition))]));
+    try {
+      await this.readConfigs(admin, topics);
+      const partitions: PartitionOffsets[] = [];
+      await mapLimit(topics, 4, async (topic) => {
+        try {
+          const offsets = await withTimeout(admin.fetchTopicOffsets(topic), this.timeoutMs, 'offsets');
+          for (const o of offsets) {
+            if (keep.get(topic)?.has(o.partition)) partitions.push({ topic, partition: o.partition, high: Number(o.high), low: Number(o.low) });
+          }
+        } catch (err) {
+          this.count('offsets', err);
+        }
+      });
+      const groups = await this.readGroups(admin, wanted);
+      this.metrics.onOffsets(toOffsetsSnapshot(partitions, groups, Date.now()));
+    } finally {
+      this.metrics.onPoll('offsets', Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
+
+  private async readConfigs(admin: Admin, topics: string[]): Promise<void> {
+    if (topics.length === 0) return;
+    try {
+      const result = await withTimeout(
+        admin.describeConfigs({ resources: topics.map((name) => ({ type: 2, name, configNames: ['min.insync.replicas'] })), includeSynonyms: false }),
+        this.timeoutMs,
+        'configs',
+      );
+      const next = new Map<string, number>();
+      for (const r of result.resources) {
+        const entry = r.configEntries.find((e) => e.configName === 'min.insync.replicas');
+        const n = Number(entry?.configValue);
+        if (r.errorCode === 0 && Number.isInteger(n) && n > 0) next.set(r.resourceName, n);
+      }
+      this.minIsr = next;
+    } catch (err) {
+      // Keep what we knew; topics never read use --kafka.min-isr-default.
+      this.count('configs', err);
+    }
+  }
+
+  private async readGroups(admin: Admin, topics: Set<string>): Promise<RawGroup[]> {
+    let ids: string[];
+    try {
+      const listed = await withTimeout(admin.listGroups(), this.timeoutMs, 'groups');
+      ids = [...new Set(listed.groups.map((g) => g.groupId))]
+        .filter((id) => matchesFilter(id, { include: this.config.groupFilter, exclude: this.config.groupExclude }))
+        .sort();
+    } catch (err) {
+      this.count('groups', err);
+      return this.lastGroups;
+    }
+    const members = new Map<string, number>();
+    if (ids.length > 0) {
+      try {
+        const described = await withTimeout(admin.describeGroups(ids), this.timeoutMs, 'groups');
+        for (const g of described.groups) members.set(g.groupId, g.members.length);
+      } catch (err) {
+        this.count('groups', err);
+      }
+    }
+    const groups = await mapLimit(ids, 4, async (id): Promise<RawGroup | undefined> => {
+      try {
+        const offsets = await withTimeout(admin.fetchOffsets({ groupId: id }), this.timeoutMs, 'groups');
+        return { id, members: members.get(id), topics: offsets.filter((t) => topics.has(t.topic)) };
+      } catch (err) {
+        this.count('groups', err);
+        return undefined;
+      }
+    });
+    this.lastGroups = groups.filter((g): g is RawGroup => g !== undefined);
+    return this.lastGroups;
+  }
+
+  private count(kind: ErrorKind, err: unknown): void {
+    this.metrics.onError(kind, toErrorReason(err));
+    this.logger.debug({ kind, err: errorMessage(err) }, 'kafka poll error');
+  }
+
+  private async connectedAdmin(): Promise<Admin> {
+    if (this.admin) return this.admin;
+    this.connecting ??= (async () => {
+      const admin = this.kafka.admin();
+      try {
+        await withTimeout(admin.connect(), this.timeoutMs, 'connect');
+      } catch (err) {
+        await admin.disconnect().catch(() => undefined);
+        throw err;
+      }
+      this.admin = admin;
+      return admin;
+    })().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  private async dropAdmin(): Promise<void> {
+    const admin = this.admin;
+    this.admin = undefined;
+    if (admin) await withTimeout(admin.disconnect(), 2000, 'disconnect').catch(() => undefined);
+  }
+
+  private track<T>(promise: Promise<T>): Promise<T> {
+    this.inflight.add(promise);
+    return promise.finally(() => this.inflight.delete(promise));
+  }
+
+  private scheduleMetadata(delaySeconds: number): void {
+    if (this.stopped) return;
+    this.metadataTimer = setTimeout(() => {
+      void this.track(this.pollMetadata()).then(() => {
+        const interval = this.config.metadataIntervalSeconds;
+        const delay =
+          this.failures === 0 ? interval : backoffSeconds(this.failures - 1, { initial: Math.min(1, interval), max: Math.max(interval, 30), jitter: 0.2 });
+        this.scheduleMetadata(delay);
+      });
+    }, delaySeconds * 1000);
+  }
+
+  private scheduleOffsets(delaySeconds: number): void {
+    if (this.stopped) return;
+    this.offsetsTimer = setTimeout(() => {
+      // The first offsets poll waits for the first metadata snapshot; later ones run on their interval.
+      const first = this.metrics.latest().takenAt === 0;
+      void this.track(this.pollOffsets()).then(() => this.scheduleOffsets(first ? Math.min(1, this.config.offsetsIntervalSeconds) : this.config.offsetsIntervalSeconds));
+    }, delaySeconds * 1000);
+  }
+}

@@ -1,0 +1,100 @@
+import { execFileSync } from 'node:child_process';
+import { Registry } from 'prom-client';
+import { partitionKey } from './diff';
+import { KafkaMetrics } from './metrics';
+import { escapeLabelValue, renderClusterFamilies, renderOffsetFamilies } from './render';
+import { toOffsetsSnapshot } from './snapshot';
+import { createPartition as p, createSnapshot as snap } from './test-factories';
+
+function samples(families: ReturnType<typeof renderClusterFamilies>): Record<string, string[]> {
+  return Object.fromEntries(families.map((f) => [f.name, f.body === '' ? [] : f.body.split('\n')]));
+}
+
+describe('kafka > render', () => {
+  it('renders brokers, per-partition and per-replica families and per-broker counts', () => {
+    const s = snap([p('t', 0, 2, [1, 2, 3], [2, 3], 3), p('t', 1, -1, [2, 1], [])]);
+    const out = samples(renderClusterFamilies(s, new Map([[partitionKey('t', 0), { isrShrinks: 1, isrExpands: 0, leaderChanges: 2 }]])));
+    expect(out.kafka_brokers).toEqual(['kafka_brokers 3']);
+    expect(out.kafka_broker_info[0]).toBe('kafka_broker_info{id="1",address="127.0.0.1:9091"} 1');
+    expect(out.pitower_kafka_broker_up[2]).toBe('pitower_kafka_broker_up{broker="3",address="127.0.0.1:9093"} 1');
+    expect(out.kafka_topic_partitions).toEqual(['kafka_topic_partitions{topic="t"} 2']);
+    expect(out.kafka_topic_partition_leader).toEqual(['kafka_topic_partition_leader{topic="t",partition="0"} 2', 'kafka_topic_partition_leader{topic="t",partition="1"} -1']);
+    expect(out.kafka_topic_partition_leader_is_preferred).toEqual([
+      'kafka_topic_partition_leader_is_preferred{topic="t",partition="0"} 0',
+      'kafka_topic_partition_leader_is_preferred{topic="t",partition="1"} 0',
+    ]);
+    expect(out.kafka_topic_partition_under_replicated_partition.map((l) => l.slice(-1))).toEqual(['1', '1']);
+    expect(out.pitower_kafka_partition_replica_in_sync).toEqual([
+      'pitower_kafka_partition_replica_in_sync{topic="t",partition="0",broker="1"} 0',
+      'pitower_kafka_partition_replica_in_sync{topic="t",partition="0",broker="2"} 1',
+      'pitower_kafka_partition_replica_in_sync{topic="t",partition="0",broker="3"} 1',
+      'pitower_kafka_partition_replica_in_sync{topic="t",partition="1",broker="2"} 0',
+      'pitower_kafka_partition_replica_in_sync{topic="t",partition="1",broker="1"} 0',
+    ]);
+    expect(out.pitower_kafka_partition_replica_leader.map((l) => l.slice(-1))).toEqual(['0', '1', '0', '0', '0']);
+    expect(out.pitower_kafka_partition_replica_preferred.map((l) => l.slice(-1))).toEqual(['1', '0', '0', '1', '0']);
+    expect(out.pitower_kafka_partition_offline.map((l) => l.slice(-1))).toEqual(['0', '1']);
+    expect(out.pitower_kafka_partition_under_min_isr.map((l) => l.slice(-1))).toEqual(['1', '1']);
+    expect(out.pitower_kafka_partition_leader_changes_total).toEqual([
+      'pitower_kafka_partition_leader_changes_total{topic="t",partition="0"} 2',
+      'pitower_kafka_partition_leader_changes_total{topic="t",partition="1"} 0',
+    ]);
+    expect(out.pitower_kafka_broker_partitions_led).toEqual([
+      'pitower_kafka_broker_partitions_led{broker="1"} 0',
+      'pitower_kafka_broker_partitions_led{broker="2"} 1',
+      'pitower_kafka_broker_partitions_led{broker="3"} 0',
+    ]);
+    expect(out.pitower_kafka_broker_preferred_not_leader_partitions).toEqual([
+      'pitower_kafka_broker_preferred_not_leader_partitions{broker="1"} 1',
+      'pitower_kafka_broker_preferred_not_leader_partitions{broker="2"} 1',
+      'pitower_kafka_broker_preferred_not_leader_partitions{broker="3"} 0',
+    ]);
+    expect(out.pitower_kafka_controller_id).toEqual(['pitower_kafka_controller_id 1']);
+  });
+
+  it.each([
+    ['plain', 'plain'],
+    ['a"b', 'a\\"b'],
+    ['a\\b', 'a\\\\b'],
+    ['a\nb', 'a\\nb'],
+  ])('escapes label value %j', (raw, escaped) => {
+    expect(escapeLabelValue(raw)).toBe(escaped);
+  });
+
+  it('renders offsets, lag and clamp counters; no lag series without a high watermark', () => {
+    const o = toOffsetsSnapshot([{ topic: 't', partition: 0, high: 7, low: 1 }], [{ id: 'g"1', members: 3, topics: [{ topic: 't', partitions: [{ partition: 0, offset: '5' }, { partition: 9, offset: '2' }] }] }], 1);
+    const out = samples(renderOffsetFamilies(o, new Map([['g"1', 4]])));
+    expect(out.kafka_topic_partition_current_offset).toEqual(['kafka_topic_partition_current_offset{topic="t",partition="0"} 7']);
+    expect(out.kafka_topic_partition_oldest_offset).toEqual(['kafka_topic_partition_oldest_offset{topic="t",partition="0"} 1']);
+    expect(out.kafka_consumergroup_lag).toEqual(['kafka_consumergroup_lag{consumergroup="g\\"1",topic="t",partition="0"} 2']);
+    expect(out.kafka_consumergroup_current_offset).toHaveLength(2);
+    expect(out.kafka_consumergroup_members).toEqual(['kafka_consumergroup_members{consumergroup="g\\"1"} 3']);
+    expect(out.pitower_kafka_consumergroup_lag_clamped_total).toEqual(['pitower_kafka_consumergroup_lag_clamped_total{consumergroup="g\\"1"} 4']);
+  });
+
+  it('goes through the prom-client registry unchanged and passes promtool check metrics', async () => {
+    const registry = new Registry();
+    let now = 10_000;
+    const metrics = new KafkaMetrics(registry, () => now);
+    metrics.publish();
+    const empty = await registry.metrics();
+    expect(empty).toContain('# TYPE kafka_topic_partition_leader gauge\n');
+    expect(empty).toContain('pitower_kafka_up 0\n');
+    metrics.onMetadata(snap([p('t', 0, 1, [1, 2])], { takenAt: 8_000 }));
+    metrics.onMetadata(snap([p('t', 0, 2, [1, 2], [2])], { takenAt: 9_000 }));
+    metrics.onOffsets(toOffsetsSnapshot([{ topic: 't', partition: 0, high: 3, low: 0 }], [{ id: 'g', topics: [{ topic: 't', partitions: [{ partition: 0, offset: '1' }] }] }], 9_500));
+    metrics.onError('topic', 'UNKNOWN_TOPIC_OR_PARTITION');
+    now = 11_500;
+    metrics.publish();
+    const text = await registry.metrics();
+    expect(text).toContain('\nkafka_topic_partition_leader{topic="t",partition="0"} 2\n');
+    expect(text).toContain('\npitower_kafka_partition_leader_changes_total{topic="t",partition="0"} 1\n');
+    expect(text).toContain('\npitower_kafka_partition_isr_shrinks_total{topic="t",partition="0"} 1\n');
+    expect(text).toContain('\nkafka_consumergroup_lag{consumergroup="g",topic="t",partition="0"} 2\n');
+    expect(text).toContain('\npitower_kafka_metadata_age_seconds 2.5\n');
+    expect(text).toContain('\npitower_kafka_up 1\n');
+    expect(text).toContain('\npitower_kafka_poll_errors_total{kind="topic",reason="UNKNOWN_TOPIC_OR_PARTITION"} 1\n');
+    const check = execFileSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect(check).toBe('');
+  });
+});

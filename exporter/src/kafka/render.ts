@@ -1,0 +1,159 @@
+import { partitionKey, type PartitionCounters } from './diff';
+import type { ClusterSnapshot, OffsetsSnapshot } from './snapshot';
+
+/**
+ * Pure rendering of snapshots into Prometheus text, one family at a time. The poller renders once per
+ * poll; /metrics only concatenates the latest text (see text-family.ts), so a scrape costs the same
+ * whatever Kafka is doing and however many partitions there are beyond copying the text.
+ */
+export interface RenderedFamily {
+  name: string;
+  help: string;
+  type: 'gauge' | 'counter';
+  /** Sample lines joined by "\n", no trailing newline; "" when the family has no series. */
+  body: string;
+}
+
+export function escapeLabelValue(value: string): string {
+  return /[\\"\n]/.test(value) ? value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') : value;
+}
+
+function family(name: string, help: string, type: RenderedFamily['type'], lines: string[]): RenderedFamily {
+  return { name, help, type, body: lines.join('\n') };
+}
+
+/** Metadata families: brokers, controller, per-partition and per-replica state, counters, cap. */
+export function renderClusterFamilies(snapshot: ClusterSnapshot, counters: ReadonlyMap<string, PartitionCounters>): RenderedFamily[] {
+  const brokers: string[] = [];
+  const brokerInfo: string[] = [];
+  const brokerUp: string[] = [];
+  const led = new Map<number, number>();
+  const preferredNotLeader = new Map<number, number>();
+  for (const b of snapshot.brokers) {
+    const address = escapeLabelValue(`${b.host}:${b.port}`);
+    brokerInfo.push(`kafka_broker_info{id="${b.id}",address="${address}"} 1`);
+    if (b.reachable !== undefined) brokerUp.push(`pitower_kafka_broker_up{broker="${b.id}",address="${address}"} ${b.reachable ? 1 : 0}`);
+    led.set(b.id, 0);
+    preferredNotLeader.set(b.id, 0);
+  }
+  brokers.push(`kafka_brokers ${snapshot.brokers.length}`);
+
+  const topicPartitions: string[] = [];
+  const leader: string[] = [];
+  const replicas: string[] = [];
+  const inSync: string[] = [];
+  const isPreferred: string[] = [];
+  const underReplicated: string[] = [];
+  const replicaInSync: string[] = [];
+  const replicaLeader: string[] = [];
+  const replicaPreferred: string[] = [];
+  const offline: string[] = [];
+  const underMinIsr: string[] = [];
+  const shrinks: string[] = [];
+  const expands: string[] = [];
+  const leaderChanges: string[] = [];
+
+  for (const t of snapshot.topics) {
+    const topic = escapeLabelValue(t.name);
+    topicPartitions.push(`kafka_topic_partitions{topic="${topic}"} ${t.partitions.length}`);
+    for (const p of t.partitions) {
+      const tp = `topic="${topic}",partition="${p.partition}"`;
+      const preferred = p.replicas.length > 0 ? p.replicas[0] : -1;
+      const isr = new Set(p.isr);
+      leader.push(`kafka_topic_partition_leader{${tp}} ${p.leader}`);
+      replicas.push(`kafka_topic_partition_replicas{${tp}} ${p.replicas.length}`);
+      inSync.push(`kafka_topic_partition_in_sync_replica{${tp}} ${p.isr.length}`);
+      isPreferred.push(`kafka_topic_partition_leader_is_preferred{${tp}} ${p.leader !== -1 && p.leader === preferred ? 1 : 0}`);
+      underReplicated.push(`kafka_topic_partition_under_replicated_partition{${tp}} ${p.isr.length < p.replicas.length ? 1 : 0}`);
+      offline.push(`pitower_kafka_partition_offline{${tp}} ${p.leader === -1 ? 1 : 0}`);
+      underMinIsr.push(`pitower_kafka_partition_under_min_isr{${tp}} ${p.isr.length < p.minIsr ? 1 : 0}`);
+      for (const id of p.replicas) {
+        const tpb = `${tp},broker="${id}"`;
+        replicaInSync.push(`pitower_kafka_partition_replica_in_sync{${tpb}} ${isr.has(id) ? 1 : 0}`);
+        replicaLeader.push(`pitower_kafka_partition_replica_leader{${tpb}} ${id === p.leader ? 1 : 0}`);
+        replicaPreferred.push(`pitower_kafka_partition_replica_preferred{${tpb}} ${id === preferred ? 1 : 0}`);
+      }
+      if (p.leader !== -1) led.set(p.leader, (led.get(p.leader) ?? 0) + 1);
+      if (preferred !== -1 && p.leader !== preferred) preferredNotLeader.set(preferred, (preferredNotLeader.get(preferred) ?? 0) + 1);
+      const c = counters.get(partitionKey(p.topic, p.partition));
+      shrinks.push(`pitower_kafka_partition_isr_shrinks_total{${tp}} ${c?.isrShrinks ?? 0}`);
+      expands.push(`pitower_kafka_partition_isr_expands_total{${tp}} ${c?.isrExpands ?? 0}`);
+      leaderChanges.push(`pitower_kafka_partition_leader_changes_total{${tp}} ${c?.leaderChanges ?? 0}`);
+    }
+  }
+  const perBroker = (name: string, map: Map<number, number>): string[] =>
+    [...map.entries()].sort((a, b) => a[0] - b[0]).map(([id, n]) => `${name}{broker="${id}"} ${n}`);
+
+  return [
+    family('kafka_brokers', 'Number of brokers in the cluster metadata.', 'gauge', brokers),
+    family('kafka_broker_info', 'Broker id and advertised address; always 1.', 'gauge', brokerInfo),
+    family('pitower_kafka_broker_up', 'Whether the broker answered an ApiVersions probe on the last metadata poll.', 'gauge', brokerUp),
+    family('pitower_kafka_controller_id', 'Broker id of the active controller; -1 when unknown.', 'gauge', [`pitower_kafka_controller_id ${snapshot.controllerId}`]),
+    family('kafka_topic_partitions', 'Number of partitions of the topic.', 'gauge', topicPartitions),
+    family('kafka_topic_partition_leader', 'Broker id of the partition leader; -1 when the partition has no leader (offline).', 'gauge', leader),
+    family('kafka_topic_partition_replicas', 'Number of assigned replicas of the partition.', 'gauge', replicas),
+    family('kafka_topic_partition_in_sync_replica', 'Number of in-sync replicas of the partition.', 'gauge', inSync),
+    family('kafka_topic_partition_leader_is_preferred', 'Whether the partition is led by its preferred (first assigned) replica.', 'gauge', isPreferred),
+    family('kafka_topic_partition_under_replicated_partition', 'Whether the partition has fewer in-sync replicas than assigned replicas.', 'gauge', underReplicated),
+    family('pitower_kafka_partition_replica_in_sync', 'Whether this assigned replica of the partition is in the ISR.', 'gauge', replicaInSync),
+    family('pitower_kafka_partition_replica_leader', 'Whether this assigned replica leads the partition.', 'gauge', replicaLeader),
+    family('pitower_kafka_partition_replica_preferred', 'Whether this replica is the preferred leader (first in the assignment).', 'gauge', replicaPreferred),
+    family('pitower_kafka_partition_offline', 'Whether the partition has no leader.', 'gauge', offline),
+    family('pitower_kafka_partition_under_min_isr', 'Whether the ISR is smaller than min.insync.replicas (acks=all writes fail).', 'gauge', underMinIsr),
+    family('pitower_kafka_partition_isr_shrinks_total', 'ISR shrinks observed between consecutive metadata polls.', 'counter', shrinks),
+    family('pitower_kafka_partition_isr_expands_total', 'ISR expansions observed between consecutive metadata polls.', 'counter', expands),
+    family('pitower_kafka_partition_leader_changes_total', 'Leader changes (including to and from no leader) observed between consecutive metadata polls.', 'counter', leaderChanges),
+    family('pitower_kafka_broker_partitions_led', 'Number of partitions the broker leads.', 'gauge', perBroker('pitower_kafka_broker_partitions_led', led)),
+    family(
+      'pitower_kafka_broker_preferred_not_leader_partitions',
+      'Number of partitions for which the broker is the preferred leader but does not lead.',
+      'gauge',
+      perBroker('pitower_kafka_broker_preferred_not_leader_partitions', preferredNotLeader),
+    ),
+    family('pitower_kafka_partitions_dropped', 'Partitions left out of the metrics by --kafka.max-partitions.', 'gauge', [`pitower_kafka_partitions_dropped ${snapshot.droppedPartitions}`]),
+  ];
+}
+
+/** Offset and consumer-group families. `clamped` holds the running clamped-lag counts per group. */
+export function renderOffsetFamilies(snapshot: OffsetsSnapshot, clamped: ReadonlyMap<string, number>): RenderedFamily[] {
+  const current: string[] = [];
+  const oldest: string[] = [];
+  for (const p of snapshot.partitions) {
+    const tp = `topic="${escapeLabelValue(p.topic)}",partition="${p.partition}"`;
+    current.push(`kafka_topic_partition_current_offset{${tp}} ${p.high}`);
+    oldest.push(`kafka_topic_partition_oldest_offset{${tp}} ${p.low}`);
+  }
+  const groupOffset: string[] = [];
+  const groupLag: string[] = [];
+  const members: string[] = [];
+  for (const g of snapshot.groups) {
+    const group = escapeLabelValue(g.id);
+    if (g.members !== undefined) members.push(`kafka_consumergroup_members{consumergroup="${group}"} ${g.members}`);
+    for (const o of g.offsets) {
+      const labels = `consumergroup="${group}",topic="${escapeLabelValue(o.topic)}",partition="${o.partition}"`;
+      groupOffset.push(`kafka_consumergroup_current_offset{${labels}} ${o.committed}`);
+      if (o.lag !== undefined) groupLag.push(`kafka_consumergroup_lag{${labels}} ${o.lag}`);
+    }
+  }
+  const clampedLines = [...clamped.entries()]
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .map(([id, n]) => `pitower_kafka_consumergroup_lag_clamped_total{consumergroup="${escapeLabelValue(id)}"} ${n}`);
+  return [
+    family('kafka_topic_partition_current_offset', 'High watermark (next offset to be written) of the partition.', 'gauge', current),
+    family('kafka_topic_partition_oldest_offset', 'Oldest offset (log start) of the partition.', 'gauge', oldest),
+    family('kafka_consumergroup_current_offset', 'Committed offset of the consumer group for the partition.', 'gauge', groupOffset),
+    family('kafka_consumergroup_lag', 'High watermark minus committed offset, never negative; no series without a committed offset.', 'gauge', groupLag),
+    family('kafka_consumergroup_members', 'Number of members of the consumer group.', 'gauge', members),
+    family('pitower_kafka_consumergroup_lag_clamped_total', 'Negative lags (high watermark sampled before the commit) clamped to 0.', 'counter', clampedLines),
+  ];
+}
+
+/** Next running clamped-lag counts: previous plus this snapshot's clamped partitions per group. */
+export function toClampedCounts(previous: ReadonlyMap<string, number>, snapshot: OffsetsSnapshot): Map<string, number> {
+  const out = new Map(previous);
+  for (const g of snapshot.groups) {
+    const n = g.offsets.filter((o) => o.clamped).length;
+    out.set(g.id, (out.get(g.id) ?? 0) + n);
+  }
+  return out;
+}

@@ -1,0 +1,192 @@
+/**
+ * The immutable picture of a cluster that everything else in kafka/ reads: built from raw kafkajs metadata,
+ * offsets and group answers by pure functions, never mutated afterwards. Metric rendering and the
+ * shrink/expand/leader-change diff only ever see snapshots.
+ */
+
+export interface BrokerState {
+  id: number;
+  host: string;
+  port: number;
+  /** Answered an ApiVersions probe on the last metadata poll; undefined = not probed. */
+  reachable?: boolean;
+}
+
+export interface PartitionState {
+  topic: string;
+  partition: number;
+  /** -1 when the partition has no leader (offline). */
+  leader: number;
+  /** Assignment order: replicas[0] is the preferred leader. */
+  replicas: readonly number[];
+  isr: readonly number[];
+  /** min.insync.replicas of the topic (from topic configs, else --kafka.min-isr-default). */
+  minIsr: number;
+}
+
+export interface TopicState {
+  name: string;
+  partitions: readonly PartitionState[];
+}
+
+export interface ClusterSnapshot {
+  /** Epoch milliseconds of the metadata answer. */
+  takenAt: number;
+  brokers: readonly BrokerState[];
+  /** -1 when unknown. */
+  controllerId: number;
+  /** Sorted by name; partitions sorted by number. */
+  topics: readonly TopicState[];
+  /** Partitions left out by --kafka.max-partitions. */
+  droppedPartitions: number;
+}
+
+export interface PartitionOffsets {
+  topic: string;
+  partition: number;
+  /** High watermark (next offset to be written). */
+  high: number;
+  /** Log start offset. */
+  low: number;
+}
+
+export interface GroupOffset {
+  topic: string;
+  partition: number;
+  committed: number;
+  /** max(0, high - committed); undefined when the high watermark is unknown. */
+  lag?: number;
+  /** The high watermark was below the committed offset (sampled earlier) and lag was clamped to 0. */
+  clamped: boolean;
+}
+
+export interface GroupState {
+  id: string;
+  /** undefined when DescribeGroups is not available. */
+  members?: number;
+  offsets: readonly GroupOffset[];
+}
+
+export interface OffsetsSnapshot {
+  takenAt: number;
+  partitions: readonly PartitionOffsets[];
+  groups: readonly GroupState[];
+}
+
+/** What kafkajs decodes from a Metadata response (v1..v6), the fields we use. */
+export interface RawMetadata {
+  brokers: Array<{ nodeId: number; host: string; port: number }>;
+  controllerId?: number | null;
+  topicMetadata: Array<{
+    topicErrorCode?: number;
+    topic: string;
+    isInternal?: boolean;
+    partitionMetadata: Array<{ partitionErrorCode?: number; partitionId: number; leader: number; replicas: number[]; isr: number[] }>;
+  }>;
+}
+
+export interface TopicFilter {
+  include?: RegExp;
+  exclude?: RegExp;
+}
+
+export interface SnapshotOptions {
+  topics: TopicFilter;
+  /** Keep at most this many partitions (topics in name order); 0 = no cap. */
+  maxPartitions: number;
+  minIsrDefault: number;
+  /** topic -> min.insync.replicas read from the topic's config. */
+  minIsr: ReadonlyMap<string, number>;
+  /** broker id -> reachable, from the probes of this poll. */
+  reachable?: ReadonlyMap<number, boolean>;
+  /** Expose internal topics (__consumer_offsets); kafka_exporter does by default, so do we. */
+  includeInternal?: boolean;
+}
+
+export function matchesFilter(name: string, filter: TopicFilter): boolean {
+  if (filter.include && !filter.include.test(name)) return false;
+  if (filter.exclude && filter.exclude.test(name)) return false;
+  return true;
+}
+
+const byNumber = (a: number, b: number): number => a - b;
+
+/** Raw metadata -> snapshot: filtered, sorted, capped. Topics with a topic-level error are left out (the caller counts them). */
+export function toClusterSnapshot(raw: RawMetadata, options: SnapshotOptions, takenAt: number): ClusterSnapshot {
+  const brokers = raw.brokers
+    .map((b): BrokerState => ({ id: b.nodeId, host: b.host, port: b.port, reachable: options.reachable?.get(b.nodeId) }))
+    .sort((a, b) => a.id - b.id);
+  const selected = raw.topicMetadata
+    .filter((t) => !t.topicErrorCode && matchesFilter(t.topic, options.topics))
+    .filter((t) => options.includeInternal !== false || !t.isInternal)
+    .sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
+  let budget = options.maxPartitions > 0 ? options.maxPartitions : Infinity;
+  let dropped = 0;
+  const topics: TopicState[] = [];
+  for (const t of selected) {
+    const minIsr = options.minIsr.get(t.topic) ?? options.minIsrDefault;
+    const sorted = [...t.partitionMetadata].sort((a, b) => a.partitionId - b.partitionId);
+    const kept = sorted.slice(0, Math.max(0, Math.min(sorted.length, budget)));
+    dropped += sorted.length - kept.length;
+    budget -= kept.length;
+    if (kept.length === 0 && sorted.length > 0) continue;
+    topics.push({
+      name: t.topic,
+      partitions: kept.map((p) => ({
+        topic: t.topic,
+        partition: p.partitionId,
+        leader: p.leader ?? -1,
+        replicas: [...p.replicas],
+        isr: [...p.isr].sort(byNumber),
+        minIsr,
+      })),
+    });
+  }
+  return { takenAt, brokers, controllerId: raw.controllerId ?? -1, topics, droppedPartitions: dropped };
+}
+
+export interface RawGroup {
+  id: string;
+  members?: number;
+  /** Committed offsets as kafkajs returns them (strings, "-1" = none). */
+  topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }>;
+}
+
+/** Offsets and groups -> snapshot. Lag is never negative; a partition with no committed offset has no series. */
+export function toOffsetsSnapshot(
+  partitions: readonly PartitionOffsets[],
+  groups: readonly RawGroup[],
+  takenAt: number,
+): OffsetsSnapshot {
+  const high = new Map<string, number>();
+  for (const p of partitions) high.set(`${p.topic}\u0000${p.partition}`, p.high);
+  const sortedParts = [...partitions].sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
+  const outGroups = [...groups]
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map((g): GroupState => {
+      const offsets: GroupOffset[] = [];
+      for (const t of g.topics) {
+        for (const p of t.partitions) {
+          const committed = Number(p.offset);
+          if (!Number.isFinite(committed) || committed < 0) continue;
+          const h = high.get(`${t.topic}\u0000${p.partition}`);
+          const raw = h === undefined ? undefined : h - committed;
+          offsets.push({
+            topic: t.topic,
+            partition: p.partition,
+            committed,
+            lag: raw === undefined ? undefined : Math.max(0, raw),
+            clamped: raw !== undefined && raw < 0,
+          });
+        }
+      }
+      offsets.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
+      return { id: g.id, members: g.members, offsets };
+    });
+  return { takenAt, partitions: sortedParts, groups: outGroups };
+}
+
+/** The snapshot before the first successful poll. */
+export function emptyClusterSnapshot(): ClusterSnapshot {
+  return { takenAt: 0, brokers: [], controllerId: -1, topics: [], droppedPartitions: 0 };
+}
