@@ -1,4 +1,4 @@
-import { connect as netConnect, type Socket } from 'node:net';
+import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 
 const API_VERSIONS = 18;
@@ -25,7 +25,6 @@ export function toApiVersionsRequest(clientId: string): Buffer {
 export function readBrokerReachable(host: string, port: number, timeoutMs: number, tls?: ConnectionOptions): Promise<boolean> {
   return new Promise((resolve) => {
     let received = Buffer.alloc(0);
-    let timer: NodeJS.Timeout | undefined;
     const onConnect = (): void => {
       socket.write(toApiVersionsRequest('pitower-probe'));
     };
@@ -35,7 +34,7 @@ export function readBrokerReachable(host: string, port: number, timeoutMs: numbe
       socket.destroy();
       resolve(ok);
     };
-    timer = setTimeout(() => done(false), timeoutMs);
+    const timer = setTimeout(() => done(false), timeoutMs);
     socket.on('data', (chunk: Buffer) => {
       received = Buffer.concat([received, chunk]);
       if (received.length >= 8) done(received.readInt32BE(4) === CORRELATION_ID);
