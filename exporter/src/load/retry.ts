@@ -57,8 +57,8 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /**
- * Calls `fn` until it succeeds, `retriable(err)` is false, or `deadlineMs` (absolute, Date.now based) would be
- * passed by the next wait; then rethrows the last error.
+ * Calls `fn` until it succeeds, `retriable(err)` is false, or `deadlineMs` (absolute, Date.now based) has
+ * passed (the last attempt is made at the deadline); then rethrows the last error.
  */
 export async function retryUntil<T>(
   fn: (attempt: number) => Promise<T>,
@@ -71,8 +71,9 @@ export async function retryUntil<T>(
     } catch (err) {
       const delay = backoff.next();
       if (options.retriable && !options.retriable(err)) throw err;
-      if (options.signal?.aborted || Date.now() + delay >= options.deadlineMs) throw err;
-      await sleep(delay, options.signal);
+      const remaining = options.deadlineMs - Date.now();
+      if (options.signal?.aborted || remaining <= 0) throw err;
+      await sleep(Math.min(delay, remaining), options.signal);
     }
   }
 }
