@@ -69,7 +69,7 @@ describe('load > scheduler', () => {
     const backend = {
       batchSize: 3,
       classifyError: () => 'other' as const,
-      write: async (batch: Reading[]) => {
+      write: async (_batch: Reading[]) => {
         inflight += 1;
         peak = Math.max(peak, inflight);
         await new Promise((r) => setTimeout(r, 1));
