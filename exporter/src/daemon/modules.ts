@@ -1,4 +1,7 @@
+import { KAFKA_MODULE } from '../kafka/module';
 import type { DaemonModule } from './extension';
 
 /** Optional parts of `pitower exporter`; each adds its own `--<module>.*` flags. */
-export const DAEMON_MODULES: DaemonModule[] = [];
+export const DAEMON_MODULES: DaemonModule[] = [
+  KAFKA_MODULE,
+];
