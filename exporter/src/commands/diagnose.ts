@@ -21,13 +21,13 @@ export function parsePrometheusUrl(raw: string): string {
 
 function parsePositiveDuration(raw: string): number {
   const seconds = parseDuration(raw);
-  if (!(seconds >= 1)) throw new Error(`window "${raw}" is too short: at least 1s (and several scrape intervals to be useful)`);
+  if (!(seconds >= 1)) throw new Error(`"${raw}" is too short: at least 1s (and several scrape intervals to be useful)`);
   return seconds;
 }
 
 function parseTimeout(raw: string): number {
   const seconds = parseDuration(raw);
-  if (!(seconds > 0)) throw new Error(`timeout "${raw}" must be positive`);
+  if (!(seconds > 0)) throw new Error(`"${raw}" must be positive`);
   return seconds;
 }
 

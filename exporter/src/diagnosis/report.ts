@@ -78,12 +78,12 @@ export function formatVerdict(v: Verdict): string {
   const lines = [headline, v.explanation];
   if (v.ranked.length > 0) {
     const hostWidth = Math.max(4, ...v.ranked.map((r) => r.host.length)) + 2;
-    lines.push('', `${pad('HOST', hostWidth)}${pad('ROLE', 10)}${pad('RESOURCE', 10)} BUSY`);
+    lines.push('', `${pad('HOST', hostWidth)}${pad('ROLE', 10)}${pad('RESOURCE', 10)}BUSY`);
     for (const r of v.ranked) {
       const limit = r.resource === 'cpu' ? THRESHOLDS.cpuSaturated : THRESHOLDS.ioSaturated;
       const busy = `${Math.round(r.utilisation * 100)}%`.padStart(4);
       const mark = r.utilisation >= limit - 1e-9 ? '  saturated' : '';
-      lines.push(`${pad(r.host, hostWidth)}${pad(r.role, 10)}${pad(r.resource === 'cpu' ? 'cpu' : 'disk', 10)} ${busy}${mark}`);
+      lines.push(`${pad(r.host, hostWidth)}${pad(r.role, 10)}${pad(r.resource === 'cpu' ? 'cpu' : 'disk', 10)}${busy}${mark}`);
     }
   }
   return `${lines.join('\n')}\n`;
