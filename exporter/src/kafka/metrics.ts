@@ -16,6 +16,7 @@ export type ErrorKind = 'metadata' | 'topic' | 'offsets' | 'groups' | 'configs' 
  */
 export class KafkaMetrics {
   private cluster: ClusterSnapshot = emptyClusterSnapshot();
+  private offsets: OffsetsSnapshot = { takenAt: 0, partitions: [], groups: [] };
   private counters = new Map<string, PartitionCounters>();
   private clamped = new Map<string, number>();
   private pending: RenderedFamily[] = [];
@@ -53,11 +54,15 @@ export class KafkaMetrics {
     for (const kind of ['metadata', 'offsets']) this.duration.set({ kind }, 0);
     this.families = new TextFamilies(registry);
     // Every family present from the start (with no samples) so dashboards see the names at once.
-    this.families.publish([...renderClusterFamilies(this.cluster, this.counters), ...renderOffsetFamilies({ takenAt: 0, partitions: [], groups: [] }, this.clamped)]);
+    this.families.publish([...renderClusterFamilies(this.cluster, this.counters), ...renderOffsetFamilies(this.offsets, this.clamped)]);
   }
 
   latest(): ClusterSnapshot {
     return this.cluster;
+  }
+
+  latestOffsets(): OffsetsSnapshot {
+    return this.offsets;
   }
 
   onMetadata(next: ClusterSnapshot): void {
@@ -69,6 +74,7 @@ export class KafkaMetrics {
 
   onOffsets(next: OffsetsSnapshot): void {
     this.clamped = toClampedCounts(this.clamped, next);
+    this.offsets = next;
     this.queue(renderOffsetFamilies(next, this.clamped));
   }
 

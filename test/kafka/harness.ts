@@ -1,0 +1,100 @@
+import type { FastifyInstance } from 'fastify';
+import { createExporter } from '../../exporter/src/http/server';
+import { createKafkaExtension } from '../../exporter/src/kafka/module';
+import type { KafkaConfig } from '../../exporter/src/kafka/options';
+
+/**
+ * The real exporter (fastify app + Kafka module, kafkajs over TCP) against a mock cluster or the metadata
+ * proxy, for the over-the-wire scenarios. It listens on 127.0.0.1:0 and /metrics is fetched over HTTP.
+ */
+export interface KafkaHarness {
+  app: FastifyInstance;
+  /** GET /metrics -> series ("name{labels}") -> value. */
+  scrape(): Promise<Map<string, number>>;
+  /** GET /metrics raw text and how long it took (ms). */
+  scrapeText(): Promise<{ text: string; ms: number }>;
+  /** Resolves once two metadata snapshots taken after the call exist (so one poll started after it). */
+  nextMetadata(timeoutMs?: number): Promise<void>;
+  /** Same for the offsets/groups poll. */
+  nextOffsets(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function kafkaConfig(brokers: string[], overrides: Partial<KafkaConfig> = {}): KafkaConfig {
+  return {
+    brokers,
+    metadataIntervalSeconds: 0.15,
+    offsetsIntervalSeconds: 0.3,
+    minIsrDefault: 1,
+    maxPartitions: 0,
+    topicFilter: /.*/,
+    groupFilter: /.*/,
+    ...overrides,
+  };
+}
+
+export function parseMetrics(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const cut = line.lastIndexOf(' ');
+    out.set(line.slice(0, cut), Number(line.slice(cut + 1)));
+  }
+  return out;
+}
+
+async function waitFor(what: string, timeoutMs: number, done: () => boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+export async function startKafkaHarness(config: KafkaConfig): Promise<KafkaHarness> {
+  const extension = createKafkaExtension(config);
+  const app = createExporter(
+    {
+      listenAddress: { host: '127.0.0.1', port: 0, text: '127.0.0.1:0' },
+      telemetryPath: '/metrics',
+      sysfs: '/nonexistent',
+      procfs: '/nonexistent',
+      logLevel: 'error',
+      logFormat: 'logfmt',
+      collectors: [],
+    },
+    [extension],
+    false,
+  );
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const metrics = (): NonNullable<ReturnType<typeof extension.metrics>> => {
+    const m = extension.metrics();
+    if (!m) throw new Error('kafka extension not started');
+    return m;
+  };
+  const scrapeText = async (): Promise<{ text: string; ms: number }> => {
+    const started = process.hrtime.bigint();
+    const response = await fetch(`${url}/metrics`);
+    const text = await response.text();
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    if (response.status !== 200) throw new Error(`/metrics answered ${response.status}`);
+    return { text, ms };
+  };
+  const waitNewer = async (what: string, takenAt: () => number, timeoutMs: number): Promise<void> => {
+    const since = Date.now();
+    const seen = new Set<number>();
+    await waitFor(what, timeoutMs, () => {
+      const t = takenAt();
+      if (t > since) seen.add(t);
+      return seen.size >= 2;
+    });
+  };
+  return {
+    app,
+    scrapeText,
+    scrape: async () => parseMetrics((await scrapeText()).text),
+    nextMetadata: (timeoutMs = 10_000) => waitNewer('the next metadata poll', () => metrics().latest().takenAt, timeoutMs),
+    nextOffsets: (timeoutMs = 10_000) => waitNewer('the next offsets poll', () => metrics().latestOffsets().takenAt, timeoutMs),
+    close: () => app.close(),
+  };
+}
