@@ -1,7 +1,9 @@
 import { KAFKA_MODULE } from '../kafka/module';
+import { LOAD_MODULE } from '../load/module';
 import type { DaemonModule } from './extension';
 
 /** Optional parts of `pitower exporter`; each adds its own `--<module>.*` flags. */
 export const DAEMON_MODULES: DaemonModule[] = [
   KAFKA_MODULE,
+  LOAD_MODULE,
 ];

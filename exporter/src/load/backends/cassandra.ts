@@ -74,7 +74,7 @@ export function classifyCassandraError(err: unknown): ErrorReason {
   if (name === 'ResponseError') {
     const code = (err as { code?: number }).code;
     if (code === types.responseErrorCodes.writeTimeout || code === types.responseErrorCodes.readTimeout) return 'timeout';
-    if (code === types.responseErrorCodes.unavailableException) return 'not_leader';
+    if (code === types.responseErrorCodes.unavailableException) return 'unavailable';
     return 'rejected';
   }
   return classifyCommonError(err) ?? 'other';
@@ -103,6 +103,7 @@ export function createCassandraBackend(config: CassandraConfig, connectTimeoutSe
     info: { consistency: config.consistency, partition_key: config.partitionKey },
 
     async connect(deadlineMs) {
+      closed = false;
       try {
         await retryUntil(() => withDeadline(client.connect(), deadlineMs, `no answer from ${target}`), { deadlineMs });
         await client.execute(toCreateKeyspaceCql(config.keyspace, config.replicationFactor));

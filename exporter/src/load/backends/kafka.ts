@@ -11,7 +11,8 @@ type KafkaConfig = NonNullable<LoadConfig['kafka']>;
 /** Partition -> offset, as strings like kafkajs returns them. */
 export type PartitionOffsets = Map<number, string>;
 
-const NOT_LEADER_TYPES = new Set(['NOT_LEADER_FOR_PARTITION', 'LEADER_NOT_AVAILABLE', 'NOT_LEADER_OR_FOLLOWER', 'NOT_ENOUGH_REPLICAS', 'NOT_ENOUGH_REPLICAS_AFTER_APPEND']);
+const NOT_LEADER_TYPES = new Set(['NOT_LEADER_FOR_PARTITION', 'LEADER_NOT_AVAILABLE', 'NOT_LEADER_OR_FOLLOWER']);
+const UNAVAILABLE_TYPES = new Set(['NOT_ENOUGH_REPLICAS', 'NOT_ENOUGH_REPLICAS_AFTER_APPEND']);
 const TIMEOUT_TYPES = new Set(['REQUEST_TIMED_OUT']);
 
 /** kafkajs wraps errors (retries exceeded -> originalError; connection errors -> cause): walk the chain. */
@@ -20,6 +21,7 @@ export function classifyKafkaError(err: unknown): ErrorReason {
     const type = typeof e.type === 'string' ? e.type : '';
     const name = typeof e.name === 'string' ? e.name : '';
     if (NOT_LEADER_TYPES.has(type)) return 'not_leader';
+    if (UNAVAILABLE_TYPES.has(type)) return 'unavailable';
     if (TIMEOUT_TYPES.has(type) || name === 'KafkaJSRequestTimeoutError') return 'timeout';
     if (name === 'KafkaJSConnectionError' || name === 'KafkaJSConnectionClosedError' || name === 'KafkaJSBrokerNotFound') return 'connection';
     if (name === 'KafkaJSProtocolError') return 'rejected';

@@ -1,0 +1,118 @@
+/**
+ * The load generator inside `pitower exporter` (--load.*): metrics on /metrics, promtool-clean, audit gauges
+ * after a finished run, reconnect while the target is down, prompt shutdown.
+ */
+import { spawnSync } from 'node:child_process';
+import { Command } from 'commander';
+import type { FastifyInstance } from 'fastify';
+import { exporterOptionSpecs } from '../../exporter/src/commands/exporter';
+import { toExporterConfig } from '../../exporter/src/config/exporter-options';
+import { addOptions, resolveOptions } from '../../exporter/src/config/options';
+import { createExporter } from '../../exporter/src/http/server';
+import { LOAD_MODULE } from '../../exporter/src/load/module';
+import { startMariaDb, type MariaDb } from '../support/mariadb';
+
+let db: MariaDb;
+const apps: FastifyInstance[] = [];
+
+beforeAll(async () => {
+  db = await startMariaDb();
+}, 60000);
+
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((a) => a.close()));
+});
+
+afterAll(async () => {
+  await db?.destroy();
+});
+
+async function startDaemon(args: string[]): Promise<FastifyInstance> {
+  const specs = exporterOptionSpecs();
+  const command = addOptions(new Command('exporter').exitOverride(), specs);
+  command.parse(['--web.listen-address', '127.0.0.1:0', '--path.sysfs', '/nonexistent', ...args], { from: 'user' });
+  const values = resolveOptions(command, specs, new Map(), '', {});
+  const extension = LOAD_MODULE.create(values);
+  if (!extension) throw new Error('load module not enabled');
+  const app = createExporter(toExporterConfig(values), [extension], false);
+  apps.push(app);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return app;
+}
+
+/** Over real HTTP (fastify's inject pulls an ESM-only dependency that jest cannot load). */
+async function metrics(app: FastifyInstance): Promise<string> {
+  const address = app.addresses()[0];
+  return (await fetch(`http://127.0.0.1:${address.port}/metrics`)).text();
+}
+
+/** The value of the one sample whose name and labels start with `prefix`. */
+function sample(text: string, prefix: string): number {
+  const lines = text.split('\n').filter((l) => l.startsWith(prefix));
+  if (lines.length !== 1) throw new Error(`expected one sample ${prefix}, got ${lines.length}`);
+  return Number(lines[0].split(' ').pop());
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('load > daemon module', () => {
+  test('a finished MySQL run: exact counters, latency histogram, info, audit gauges; promtool-clean', async () => {
+    await db.createDatabase('daemon');
+    const app = await startDaemon(['--load.backend', 'mysql', '--load.mysql.url', db.url('daemon'), '--load.count', '300', '--load.concurrency', '3', '--load.audit']);
+    await waitFor(async () => (await metrics(app)).includes('pitower_load_audit_lost_readings{'), 20000);
+    const text = await metrics(app);
+    const target = `127.0.0.1:${db.port}/daemon`;
+    expect(sample(text, `pitower_load_transactions_total{backend="mysql",target="${target}"}`)).toBe(300);
+    expect(sample(text, 'pitower_load_errors_total{backend="mysql",reason="connection"}')).toBe(0);
+    expect(sample(text, 'pitower_load_latency_seconds_count{backend="mysql"}')).toBe(300);
+    expect(sample(text, 'pitower_load_latency_seconds_bucket{le="0.0001",backend="mysql"}')).toBeGreaterThanOrEqual(0);
+    expect(sample(text, 'pitower_load_latency_seconds_bucket{le="10",backend="mysql"}')).toBe(300);
+    expect(sample(text, 'pitower_load_concurrency_limit ')).toBe(3);
+    expect(sample(text, 'pitower_load_target_rate ')).toBe(0);
+    expect(sample(text, 'pitower_load_inflight ')).toBe(0);
+    expect(sample(text, 'pitower_load_audit_acknowledged_readings{backend="mysql"}')).toBe(300);
+    expect(sample(text, 'pitower_load_audit_found_readings{backend="mysql"}')).toBe(300);
+    expect(sample(text, 'pitower_load_audit_lost_readings{backend="mysql"}')).toBe(0);
+    expect(sample(text, 'pitower_load_audit_duplicated_readings{backend="mysql"}')).toBe(0);
+    expect(text).toContain(
+      `pitower_load_info{backend="mysql",target="${target}",loop="closed",mode="",acks="",compression="",topic="",rows_per_statement="1",commit_every="1",consistency="",partition_key=""} 1`,
+    );
+    const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect(check.stdout + check.stderr).toBe('');
+    expect(check.status).toBe(0);
+  });
+
+  test('target down at start: connection errors counted, the run starts once the server is back', async () => {
+    await db.createDatabase('daemon_down');
+    await db.stop();
+    let app: FastifyInstance;
+    try {
+      app = await startDaemon(['--load.backend', 'mysql', '--load.mysql.url', db.url('daemon_down'), '--load.count', '50', '--load.connect-timeout', '200ms']);
+      await waitFor(async () => sample(await metrics(app), 'pitower_load_errors_total{backend="mysql",reason="connection"}') >= 2, 10000);
+      expect(sample(await metrics(app), 'pitower_load_transactions_total{')).toBe(0);
+    } finally {
+      await db.start();
+    }
+    await waitFor(async () => sample(await metrics(app), 'pitower_load_transactions_total{') === 50, 30000);
+    expect(Number((await db.query<{ n: number }>('SELECT COUNT(*) n FROM daemon_down.reading'))[0].n)).toBe(50);
+  }, 45000);
+
+  test('open loop without an end: target rate exported, stops promptly on close', async () => {
+    const app = await startDaemon(['--load.backend', 'null', '--load.rate', '500', '--load.concurrency', '2']);
+    await new Promise((r) => setTimeout(r, 500));
+    const text = await metrics(app);
+    expect(sample(text, 'pitower_load_target_rate ')).toBe(500);
+    expect(sample(text, 'pitower_load_transactions_total{backend="null",target=""}')).toBeGreaterThan(150);
+    expect(text).toContain('pitower_load_info{backend="null",target="",loop="open"');
+    const started = Date.now();
+    apps.splice(0);
+    await app.close();
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+});
