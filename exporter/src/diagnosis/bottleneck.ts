@@ -134,7 +134,7 @@ function resourceName(resource: 'cpu' | 'io'): string {
   return resource === 'cpu' ? 'CPU' : 'disk';
 }
 
-function describe(r: Ranked): string {
+function describeResource(r: Ranked): string {
   return `${r.host} (${r.role}) ${resourceName(r.resource)} at ${formatPercent(r.utilisation)}`;
 }
 
@@ -199,7 +199,7 @@ function saturationVerdict(top: Ranked, saturated: Ranked[], ranked: Ranked[], n
     top.resource === 'cpu'
       ? `CPU is ${formatPercent(top.utilisation)} busy across all cores`
       : `disk is ${formatPercent(top.utilisation)} busy (${top.utilisation.toFixed(2)} s of IO per second)`;
-  const tie = ties.length > 0 ? `, nearly tied with ${ties.map(describe).join(' and ')}` : '';
+  const tie = ties.length > 0 ? `, nearly tied with ${ties.map(describeResource).join(' and ')}` : '';
   const peer = unevenPeer(top, ranked);
   const uneven = peer ? `, while its ${top.role} peer ${peer.host} is at ${formatPercent(peer.utilisation)}` : '';
   return {
@@ -251,7 +251,7 @@ function concurrencyVerdict(atLimit: HostSample[], ranked: Ranked[]): Verdict {
     little += ` and --concurrency ${2 * concurrency} would allow about ${formatRate(raised)} if latency holds`;
   }
   const top = ranked[0];
-  const busiest = top ? ` (busiest: ${describe(top)})` : '';
+  const busiest = top ? ` (busiest: ${describeResource(top)})` : '';
   return {
     kind: 'concurrency',
     host: p.host,
@@ -283,7 +283,7 @@ function noneVerdict(hosts: HostSample[], ranked: Ranked[]): Verdict {
   return {
     kind: 'none',
     explanation:
-      `Nothing is saturated: the busiest resource is ${describe(top)}, under the ${formatPercent(saturationThreshold(top.resource))} ` +
+      `Nothing is saturated: the busiest resource is ${describeResource(top)}, under the ${formatPercent(saturationThreshold(top.resource))} ` +
       `threshold, and ${limit}, so the cluster keeps up with the offered load.`,
     ranked,
   };
