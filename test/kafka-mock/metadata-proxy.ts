@@ -28,7 +28,7 @@ export interface MetadataOverrides {
   controllerId?: number;
   /** Groups reported by ListGroups (answered by broker 1's proxy) and DescribeGroups. */
   groups: Map<string, ProxyGroup>;
-  /** topic -> config entries returned by DescribeConfigs; a topic absent here gets error 3 (unknown topic). */
+  /** topic -> config entries returned by DescribeConfigs; a topic absent here gets none. */
   topicConfigs: Map<string, Record<string, string>>;
 }
 
@@ -239,8 +239,9 @@ function answerLocally(apiKey: number, request: Reader, brokerId: number, ctx: C
     });
     w.int32(0);
     w.array(resources, (res) => {
+      // Topics without an entry get no config entries (a real broker would list the defaults).
       const configs = res.type === 2 ? ctx.overrides.topicConfigs.get(res.name) : undefined;
-      w.int16(configs ? 0 : 3).string(configs ? null : 'unknown topic').int8(res.type).string(res.name);
+      w.int16(0).string(null).int8(res.type).string(res.name);
       const entries = Object.entries(configs ?? {}).filter(([k]) => !res.names || res.names.includes(k));
       w.array(entries, ([k, v]) => w.string(k).string(v).int8(0).int8(0).int8(0));
     });
