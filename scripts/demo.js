@@ -1,0 +1,616 @@
+#!/usr/bin/env node
+/**
+ * `npm run demo [-- flags]`: a whole pitower lab on this machine with one command.
+ *
+ *   - a librdkafka mock Kafka cluster, 3 brokers (test/kafka-mock/kafka-mock.c, compiled on first use), when
+ *     cc and librdkafka-dev are installed;
+ *   - MariaDB (a throw-away datadir) when mariadb-server is installed;
+ *   - "Pis" on loopback addresses 127.0.0.1-4, each a pitower exporter (fixture sysfs trees, so the
+ *     temperatures and throttling bits are a real Pi's) and a node_exporter when installed:
+ *       127.0.0.1 producer  load generator -> Kafka (or the null backend without Kafka)
+ *       127.0.0.2 broker    Kafka collector on the mock cluster
+ *       127.0.0.3 database  (with MariaDB)
+ *       127.0.0.4 producer  load generator -> MariaDB (with MariaDB)
+ *   - Prometheus with the shipped prometheus/prometheus.yml and rules (a temp copy whose file_sd targets
+ *     point at the ports above).
+ *
+ * It prints the URLs and runs until Ctrl-C (or --duration), then stops every process it started and removes
+ * its temp dir. `--scenario failover` takes Kafka broker 2 down after --failover-after (default 1m) and
+ * moves the partitions it led to the next replica, so the leadership grid, broker-up and leader-change
+ * panels and the producers' not_leader errors react.
+ *
+ * Plain JavaScript on purpose: scripts/ is not compiled; it runs the built CLI (exporter/dist).
+ */
+'use strict';
+
+const { spawn, spawnSync, execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+const { parseArgs } = require('node:util');
+
+const ROOT = path.join(__dirname, '..');
+const PITOWER = path.join(ROOT, 'exporter', 'bin', 'pitower.js');
+const KAFKA_MOCK_SOURCE = path.join(ROOT, 'test', 'kafka-mock', 'kafka-mock.c');
+const KAFKA_MOCK_BINARY = path.join(ROOT, 'test', 'kafka-mock', 'kafka-mock');
+const FIXTURES = path.join(ROOT, 'test', 'fixtures');
+
+const USAGE = `usage: npm run demo -- [options]
+
+  --scenario <name>          steady (default) or failover
+  --failover-after <dur>     failover: when broker 2 goes down (default 1m)
+  --duration <dur>           stop after this long (default: run until Ctrl-C)
+  --scrape-interval <dur>    Prometheus scrape and rule interval (default 5s)
+  --prometheus-port <port>   Prometheus port (default 9090; 0 = any free port; a busy port falls back to any)
+  --load-rate <n>            readings per second of each load generator (default 50)
+  --no-kafka                 do not start the Kafka mock cluster
+  --no-mariadb               do not start MariaDB
+  --state-file <path>        write the URLs and process ids as JSON once everything is up (for tests)
+  -h, --help                 this text
+
+Durations: 500ms, 10s, 2m, 1h.`;
+
+class UsageError extends Error {}
+
+/** "10s" -> 10000 (ms). */
+function parseDurationMs(raw, flag) {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(String(raw).trim());
+  if (!m) throw new UsageError(`--${flag}: "${raw}" is not a duration like 30s, 2m or 500ms`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2]];
+  const ms = Number(m[1]) * unit;
+  if (ms <= 0) throw new UsageError(`--${flag}: must be positive, got "${raw}"`);
+  return ms;
+}
+
+function parseOptions(argv) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        scenario: { type: 'string', default: 'steady' },
+        'failover-after': { type: 'string', default: '1m' },
+        duration: { type: 'string' },
+        'scrape-interval': { type: 'string', default: '5s' },
+        'prometheus-port': { type: 'string', default: '9090' },
+        'load-rate': { type: 'string', default: '50' },
+        'no-kafka': { type: 'boolean', default: false },
+        'no-mariadb': { type: 'boolean', default: false },
+        'state-file': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (err) {
+    throw new UsageError(err.message.split('\n')[0]);
+  }
+  const v = parsed.values;
+  if (!['steady', 'failover'].includes(v.scenario)) throw new UsageError(`--scenario: "${v.scenario}" is not one of steady, failover`);
+  const port = Number(v['prometheus-port']);
+  if (!/^\d+$/.test(v['prometheus-port']) || port > 65535) throw new UsageError(`--prometheus-port: "${v['prometheus-port']}" is not a port number`);
+  const rate = Number(v['load-rate']);
+  if (!Number.isFinite(rate) || rate <= 0) throw new UsageError(`--load-rate: "${v['load-rate']}" is not a positive number`);
+  const scrapeMs = parseDurationMs(v['scrape-interval'], 'scrape-interval');
+  if (scrapeMs < 1000 || scrapeMs % 1000 !== 0) throw new UsageError(`--scrape-interval: use whole seconds, at least 1s`);
+  return {
+    help: v.help,
+    scenario: v.scenario,
+    failoverAfterMs: parseDurationMs(v['failover-after'], 'failover-after'),
+    durationMs: v.duration === undefined ? undefined : parseDurationMs(v.duration, 'duration'),
+    scrapeSeconds: scrapeMs / 1000,
+    prometheusPort: port,
+    loadRate: rate,
+    kafka: !v['no-kafka'],
+    mariadb: !v['no-mariadb'],
+    stateFile: v['state-file'],
+  };
+}
+
+// ---------------------------------------------------------------- processes
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Every child we started, newest last; stopped in reverse order. */
+const children = [];
+let stopping = false;
+let onUnexpectedExit = () => {};
+
+function which(...names) {
+  for (const name of names) {
+    if (name.includes('/')) {
+      if (fs.existsSync(name)) return name;
+      continue;
+    }
+    for (const dir of (process.env.PATH ?? '').split(':')) {
+      const p = path.join(dir, name);
+      if (dir && fs.existsSync(p)) return p;
+    }
+  }
+  return undefined;
+}
+
+/** Spawns a child whose stdout+stderr go to `<logDir>/<name>.log`; `keepStdio` keeps pipes for the caller. */
+function start(name, command, args, { logDir, stdin = 'ignore', pipeStdout = false } = {}) {
+  const log = fs.openSync(path.join(logDir, `${name}.log`), 'a');
+  // detached: a process group of its own, so Ctrl-C in the terminal (SIGINT to the foreground group) reaches
+  // only this script, which then stops the children in order instead of racing them.
+  const child = spawn(command, args, { stdio: [stdin, pipeStdout ? 'pipe' : log, log], cwd: logDir, detached: true });
+  fs.closeSync(log);
+  const entry = { name, child, logFile: path.join(logDir, `${name}.log`), exited: false };
+  entry.exit = new Promise((resolve) => {
+    child.once('exit', (code, signal) => {
+      entry.exited = true;
+      resolve({ code, signal });
+      if (!stopping) onUnexpectedExit(entry, code, signal);
+    });
+    child.once('error', (err) => {
+      fs.appendFileSync(entry.logFile, `spawn error: ${err.message}\n`);
+      entry.exited = true;
+      resolve({ code: -1, signal: null });
+      if (!stopping) onUnexpectedExit(entry, -1, null);
+    });
+  });
+  children.push(entry);
+  return entry;
+}
+
+function tail(file, lines = 15) {
+  try {
+    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+async function stopAll() {
+  stopping = true;
+  for (const entry of [...children].reverse()) {
+    if (entry.exited) continue;
+    if (entry.beforeStop) {
+      try {
+        entry.beforeStop();
+      } catch {
+        // fall through to the signal
+      }
+    } else {
+      entry.child.kill('SIGTERM');
+    }
+    const timer = setTimeout(() => entry.child.kill('SIGKILL'), entry.name === 'mariadb' ? 20_000 : 5_000);
+    await entry.exit;
+    clearTimeout(timer);
+  }
+}
+
+process.on('exit', () => {
+  for (const entry of children) if (!entry.exited) entry.child.kill('SIGKILL');
+});
+
+function freePort(host = '127.0.0.1') {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function portIsFree(port, host = '127.0.0.1') {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
+async function waitFor(what, check, timeoutMs, entry) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    if (entry?.exited) throw new Error(`${what}: the process exited:\n${tail(entry.logFile)}`);
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > until) throw new Error(`${what}: not ready after ${timeoutMs / 1000} s${entry ? `:\n${tail(entry.logFile)}` : ''}`);
+    await sleep(200);
+  }
+}
+
+async function httpOk(url) {
+  const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+  await res.arrayBuffer();
+  return res.ok;
+}
+
+// ---------------------------------------------------------------- components
+
+/** Compiles the mock cluster when missing or older than its source (rename, so a concurrent run never sees half a file). */
+function buildKafkaMock() {
+  if (fs.existsSync(KAFKA_MOCK_BINARY) && fs.statSync(KAFKA_MOCK_BINARY).mtimeMs >= fs.statSync(KAFKA_MOCK_SOURCE).mtimeMs) return KAFKA_MOCK_BINARY;
+  const cc = which('cc', 'gcc');
+  if (!cc || !fs.existsSync('/usr/include/librdkafka/rdkafka_mock.h')) return undefined;
+  const tmp = `${KAFKA_MOCK_BINARY}.${process.pid}.tmp`;
+  execFileSync(cc, ['-O1', '-Wall', '-o', tmp, KAFKA_MOCK_SOURCE, '-lrdkafka'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  fs.renameSync(tmp, KAFKA_MOCK_BINARY);
+  return KAFKA_MOCK_BINARY;
+}
+
+const KAFKA_TOPICS = [
+  { name: 'temperature', partitions: 6 },
+  { name: 'orders', partitions: 3 },
+];
+const KAFKA_BROKERS = 3;
+
+/** Preferred leader of a partition as the demo sets it: round robin over brokers 1..3. */
+const leaderOf = (partition) => (partition % KAFKA_BROKERS) + 1;
+
+async function startKafkaMock(logDir) {
+  const binary = buildKafkaMock();
+  if (!binary) return undefined;
+  const entry = start('kafka-mock', binary, [String(KAFKA_BROKERS)], { logDir, stdin: 'pipe', pipeStdout: true });
+  const lines = [];
+  const waiting = [];
+  let buffer = '';
+  entry.child.stdout.setEncoding('utf8');
+  entry.child.stdout.on('data', (chunk) => {
+    buffer += chunk;
+    let i;
+    while ((i = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, i);
+      buffer = buffer.slice(i + 1);
+      const w = waiting.shift();
+      if (w) w(line);
+      else lines.push(line);
+    }
+  });
+  const nextLine = () =>
+    new Promise((resolve, reject) => {
+      if (lines.length) return resolve(lines.shift());
+      if (entry.exited) return reject(new Error(`kafka-mock exited:\n${tail(entry.logFile)}`));
+      const timer = setTimeout(() => reject(new Error('kafka-mock: no answer within 10 s')), 10_000);
+      waiting.push((line) => {
+        clearTimeout(timer);
+        resolve(line);
+      });
+    });
+  let chain = Promise.resolve();
+  const command = (line) => {
+    const run = chain.then(async () => {
+      entry.child.stdin.write(`${line}\n`);
+      const answer = await nextLine();
+      if (answer !== 'OK') throw new Error(`kafka-mock "${line}": ${answer}`);
+    });
+    chain = run.catch(() => undefined);
+    return run;
+  };
+  entry.beforeStop = () => entry.child.stdin.end();
+  const first = await nextLine();
+  const match = /^BOOTSTRAP (\S+)$/.exec(first);
+  if (!match) throw new Error(`kafka-mock: unexpected first line "${first}"`);
+  for (const t of KAFKA_TOPICS) {
+    await command(`topic ${t.name} ${t.partitions} ${KAFKA_BROKERS}`);
+    for (let p = 0; p < t.partitions; p++) await command(`leader ${t.name} ${p} ${leaderOf(p)}`);
+  }
+  return { entry, bootstrap: match[1].split(','), command };
+}
+
+async function startMariaDb(logDir, dir) {
+  const mariadbd = which('/usr/sbin/mariadbd', '/usr/sbin/mysqld');
+  const installDb = which('mariadb-install-db', 'mysql_install_db');
+  const client = which('mariadb', 'mysql');
+  if (!mariadbd || !installDb || !client) return undefined;
+  fs.mkdirSync(dir, { recursive: true });
+  const datadir = path.join(dir, 'data');
+  const socket = path.join(dir, 'mysqld.sock');
+  const user = process.getuid?.() === 0 ? 'root' : os.userInfo().username;
+  const install = spawnSync(installDb, ['--no-defaults', `--datadir=${datadir}`, `--user=${user}`, '--skip-test-db', '--auth-root-authentication-method=socket', '--skip-name-resolve'], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  if (install.status !== 0) throw new Error(`mariadb-install-db failed: ${(install.stderr || install.stdout).trim().split('\n').slice(-5).join('\n')}`);
+  const port = await freePort();
+  const entry = start(
+    'mariadb',
+    mariadbd,
+    [
+      '--no-defaults',
+      `--datadir=${datadir}`,
+      `--socket=${socket}`,
+      `--port=${port}`,
+      '--bind-address=127.0.0.1',
+      `--user=${user}`,
+      `--pid-file=${path.join(dir, 'mysqld.pid')}`,
+      '--skip-name-resolve',
+      '--skip-log-bin',
+      '--innodb-buffer-pool-size=64M',
+      '--innodb-flush-log-at-trx-commit=2',
+      '--performance-schema=OFF',
+    ],
+    { logDir },
+  );
+  const password = 'pitower-demo';
+  const sql =
+    "CREATE DATABASE IF NOT EXISTS lab; CREATE USER IF NOT EXISTS 'pitower'@'127.0.0.1' IDENTIFIED BY '" +
+    password +
+    "'; GRANT ALL ON lab.* TO 'pitower'@'127.0.0.1';";
+  await waitFor(
+    'MariaDB',
+    () => spawnSync(client, ['--no-defaults', '-S', socket, '-u', 'root', '-e', sql], { timeout: 5000 }).status === 0,
+    60_000,
+    entry,
+  );
+  return { entry, port, url: `mysql://pitower:${password}@127.0.0.1:${port}/lab`, safeUrl: `mysql://pitower@127.0.0.1:${port}/lab` };
+}
+
+/** Which optional modules the built exporter has (the flags of `pitower exporter --help`). */
+function detectExporterModules() {
+  const help = spawnSync(process.execPath, [PITOWER, 'exporter', '--help'], { encoding: 'utf8', timeout: 15_000 });
+  if (help.status !== 0) throw new Error(`pitower exporter --help failed (run npm run build first?):\n${help.stderr}`);
+  const has = (flag) => new RegExp(`(^|\\s)${flag.replace(/\./g, '\\.')}\\b`, 'm').test(help.stdout);
+  return {
+    load: has('--load.backend'),
+    loadRate: has('--load.rate'),
+    kafka: has('--kafka.server'),
+    kafkaInterval: has('--kafka.metadata-interval'),
+  };
+}
+
+async function startExporter(name, host, args, logDir) {
+  const entry = start(name, process.execPath, [PITOWER, 'exporter', `--web.listen-address=${host}:0`, '--log.format=json', ...args], { logDir });
+  const url = await waitFor(
+    `pitower exporter ${name}`,
+    () => {
+      const match = /"address":"(http:\/\/[^"]+)"/.exec(fs.readFileSync(entry.logFile, 'utf8'));
+      return match ? match[1] : undefined;
+    },
+    20_000,
+    entry,
+  );
+  return { entry, url, target: url.replace(/^http:\/\//, '') };
+}
+
+async function startNodeExporter(name, host, logDir) {
+  const binary = which('prometheus-node-exporter', 'node_exporter');
+  if (!binary) return undefined;
+  const port = await freePort(host);
+  const entry = start(name, binary, [`--web.listen-address=${host}:${port}`], { logDir });
+  await waitFor(`node_exporter ${name}`, () => httpOk(`http://${host}:${port}/metrics`), 20_000, entry);
+  return { entry, url: `http://${host}:${port}`, target: `${host}:${port}` };
+}
+
+/**
+ * The shipped prometheus.yml with each job reading its own file_sd list (targets/<job>.yml: the demo's
+ * exporters listen on ephemeral ports, and the shipped jobs share one list of bare host names) and the
+ * intervals set to the demo's. Everything else (relabelling, rule files) is the shipped file.
+ */
+function toDemoPrometheusConfig(shippedYaml, scrapeSeconds) {
+  const YAML = require('yaml');
+  const config = YAML.parse(shippedYaml);
+  config.global = {
+    ...config.global,
+    scrape_interval: `${scrapeSeconds}s`,
+    scrape_timeout: `${Math.min(10, scrapeSeconds)}s`,
+    evaluation_interval: `${scrapeSeconds}s`,
+  };
+  for (const job of config.scrape_configs) job.file_sd_configs = [{ files: [`targets/${job.job_name}.yml`] }];
+  return YAML.stringify(config);
+}
+
+async function startPrometheus(dir, logDir, options, targets) {
+  const binary = which('prometheus');
+  if (!binary) throw new Error('prometheus not found: install the Debian package prometheus (scripts/provision.sh does)');
+  const shipped = path.join(ROOT, 'prometheus');
+  fs.mkdirSync(path.join(dir, 'targets'), { recursive: true });
+  fs.cpSync(path.join(shipped, 'rules'), path.join(dir, 'rules'), { recursive: true });
+  const config = toDemoPrometheusConfig(fs.readFileSync(path.join(shipped, 'prometheus.yml'), 'utf8'), options.scrapeSeconds);
+  fs.writeFileSync(path.join(dir, 'prometheus.yml'), config);
+  const YAML = require('yaml');
+  for (const job of YAML.parse(config).scrape_configs.map((j) => j.job_name)) {
+    const groups = (targets[job] ?? []).map((t) => ({ labels: { role: t.role }, targets: [t.target] }));
+    fs.writeFileSync(path.join(dir, 'targets', `${job}.yml`), groups.length ? YAML.stringify(groups) : '[]\n');
+  }
+  let port = options.prometheusPort;
+  if (port === 0 || !(await portIsFree(port))) port = await freePort();
+  const entry = start(
+    'prometheus',
+    binary,
+    [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+    { logDir },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor('Prometheus', () => httpOk(`${url}/-/ready`), 30_000, entry);
+  return { entry, url, port };
+}
+
+// ---------------------------------------------------------------- main
+
+async function main() {
+  let options;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`demo: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  if (options.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (!fs.existsSync(path.join(ROOT, 'exporter', 'dist', 'cli.js'))) {
+    process.stderr.write('demo: exporter/dist is missing: run `npm run build` first\n');
+    process.exit(2);
+  }
+
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pitower-demo-'));
+  const logDir = path.join(dir, 'logs');
+  fs.mkdirSync(logDir);
+  const say = (line) => process.stdout.write(`${line}\n`);
+  const notes = [];
+  let exitCode = 0;
+  let finish;
+  const finished = new Promise((resolve) => (finish = resolve));
+  onUnexpectedExit = (entry, code, signal) => {
+    process.stderr.write(`demo: ${entry.name} exited unexpectedly (${code ?? signal}); stopping. Last log lines:\n${tail(entry.logFile)}\n`);
+    exitCode = 1;
+    finish();
+  };
+  const onSignal = (signal) => {
+    say(`\ndemo: ${signal}, stopping`);
+    finish();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+
+  const timers = [];
+  try {
+    const modules = detectExporterModules();
+    if (!modules.load) notes.push('the load generator is not registered in this build of `pitower exporter`: no load, TPS panels stay empty');
+    if (!modules.kafka) notes.push('the Kafka collector is not registered in this build of `pitower exporter`: Kafka panels stay empty');
+
+    say(`demo: starting (logs in ${logDir})`);
+    const kafka = options.kafka ? await startKafkaMock(logDir) : undefined;
+    if (options.kafka && !kafka) notes.push('no Kafka mock cluster: needs cc and librdkafka-dev');
+    const mariadb = options.mariadb ? await startMariaDb(logDir, path.join(dir, 'mariadb')) : undefined;
+    if (options.mariadb && !mariadb) notes.push('no MariaDB: install mariadb-server');
+
+    const loadArgs = (backend, extra) =>
+      modules.load ? ['--load.backend', backend, ...(modules.loadRate ? ['--load.rate', String(options.loadRate)] : []), ...extra] : [];
+    const kafkaLoad = kafka && modules.load ? loadArgs('kafka', kafka.bootstrap.flatMap((b) => ['--load.kafka.server', b])) : loadArgs('null', []);
+    const pis = [
+      { name: 'producer-1', host: '127.0.0.1', role: 'producer', fixture: 'pi4', args: kafkaLoad, backend: modules.load ? (kafka ? 'kafka' : 'null') : undefined },
+      {
+        name: 'broker-1',
+        host: '127.0.0.2',
+        role: 'broker',
+        fixture: 'pi5',
+        args:
+          kafka && modules.kafka
+            ? [...kafka.bootstrap.flatMap((b) => ['--kafka.server', b]), ...(modules.kafkaInterval ? ['--kafka.metadata-interval', `${Math.min(5, options.scrapeSeconds)}s`] : [])]
+            : [],
+      },
+    ];
+    if (mariadb) {
+      pis.push({ name: 'database-1', host: '127.0.0.3', role: 'database', fixture: 'pi4', args: [] });
+      if (modules.load) pis.push({ name: 'producer-2', host: '127.0.0.4', role: 'producer', fixture: 'pi4', args: loadArgs('mysql', ['--load.mysql.url', mariadb.url]), backend: 'mysql' });
+    }
+
+    const targets = { pitower: [], node: [], mysqld: [] };
+    let nodeExporterMissing = false;
+    for (const pi of pis) {
+      const procfs = path.join(FIXTURES, 'procfs', pi.fixture);
+      const fixtureArgs = ['--path.sysfs', path.join(FIXTURES, 'sysfs', pi.fixture), ...(fs.existsSync(procfs) ? ['--path.procfs', procfs] : [])];
+      pi.exporter = await startExporter(`pitower-${pi.name}`, pi.host, [...fixtureArgs, ...pi.args], logDir);
+      targets.pitower.push({ role: pi.role, target: pi.exporter.target });
+      pi.node = await startNodeExporter(`node-${pi.name}`, pi.host, logDir);
+      if (pi.node) targets.node.push({ role: pi.role, target: pi.node.target });
+      else nodeExporterMissing = true;
+    }
+    if (nodeExporterMissing) notes.push('no node_exporter: install prometheus-node-exporter (CPU and disk panels stay empty)');
+    const prometheus = await startPrometheus(path.join(dir, 'prometheus'), logDir, options, targets);
+    const expectedUp = targets.pitower.length + targets.node.length;
+    await waitFor(
+      'all scrape targets up',
+      async () => {
+        const res = await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent('sum(up)')}`, { signal: AbortSignal.timeout(2000) });
+        const body = await res.json();
+        return Number(body.data?.result?.[0]?.value?.[1] ?? 0) === expectedUp;
+      },
+      30_000,
+      prometheus.entry,
+    );
+
+    say('');
+    say('pitower demo is up');
+    say(`  Prometheus       ${prometheus.url}   (targets: ${prometheus.url}/targets, alerts: ${prometheus.url}/alerts)`);
+    for (const pi of pis) {
+      const what = pi.backend ? `load -> ${pi.backend}` : pi.role === 'broker' && kafka && modules.kafka ? 'Kafka collector' : 'thermal only';
+      say(`  ${pi.name.padEnd(16)} ${pi.role.padEnd(9)} pitower ${pi.exporter.url}/metrics (${what})${pi.node ? `, node_exporter ${pi.node.url}/metrics` : ''}`);
+    }
+    if (kafka) say(`  Kafka (mock)     ${kafka.bootstrap.join(',')}   topics ${KAFKA_TOPICS.map((t) => `${t.name} (${t.partitions})`).join(', ')}`);
+    if (mariadb) say(`  MariaDB          ${mariadb.safeUrl}`);
+    say('');
+    say('  Grafana: add a Prometheus datasource with the URL above, install grafana-plugin/dist as');
+    say('  pitower-cluster-panel and import dashboards/*.json (see dashboards/README.md).');
+    for (const note of notes) say(`  note: ${note}`);
+    say(`  ${options.durationMs ? `stopping after ${options.durationMs / 1000} s; ` : ''}Ctrl-C stops everything.`);
+
+    if (options.scenario === 'failover') {
+      if (!kafka) {
+        notes.push('--scenario failover needs the Kafka mock cluster; nothing to fail over');
+        say(`  note: ${notes[notes.length - 1]}`);
+      } else {
+        say(`  scenario failover: broker 2 goes down in ${options.failoverAfterMs / 1000} s`);
+        timers.push(
+          setTimeout(async () => {
+            try {
+              await kafka.command('down 2');
+              const moved = [];
+              for (const t of KAFKA_TOPICS) {
+                for (let p = 0; p < t.partitions; p++) {
+                  if (leaderOf(p) !== 2) continue;
+                  await kafka.command(`leader ${t.name} ${p} 3`);
+                  moved.push(`${t.name}/${p}`);
+                }
+              }
+              say(`demo: failover: broker 2 is down; leadership of ${moved.join(', ')} moved to broker 3`);
+              if (options.stateFile) writeState({ failedOver: true });
+            } catch (err) {
+              process.stderr.write(`demo: failover failed: ${err.message}\n`);
+            }
+          }, options.failoverAfterMs),
+        );
+      }
+    }
+
+    const state = {
+      dir,
+      prometheus: prometheus.url,
+      pids: children.map((c) => ({ name: c.name, pid: c.child.pid })),
+      pis: pis.map((p) => ({ name: p.name, host: p.host, role: p.role, pitower: p.exporter.url, node: p.node?.url, backend: p.backend })),
+      kafka: kafka ? { bootstrap: kafka.bootstrap, topics: KAFKA_TOPICS } : undefined,
+      mariadb: mariadb ? { url: mariadb.safeUrl } : undefined,
+      modules,
+      scenario: options.scenario,
+      failedOver: false,
+      notes,
+    };
+    const writeState = (update) => {
+      Object.assign(state, update);
+      const tmp = `${options.stateFile}.tmp`;
+      fs.writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`);
+      fs.renameSync(tmp, options.stateFile);
+    };
+    if (options.stateFile) writeState({});
+    if (options.durationMs) timers.push(setTimeout(() => finish(), options.durationMs));
+    await finished;
+  } catch (err) {
+    process.stderr.write(`demo: ${err.message}\n`);
+    exitCode = 1;
+  } finally {
+    for (const t of timers) clearTimeout(t);
+    await stopAll();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  say('demo: stopped, every process ended');
+  process.exit(exitCode);
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    process.stderr.write(`demo: ${err.stack ?? err}\n`);
+    process.exit(1);
+  });
+}
+
+module.exports = { parseOptions, parseDurationMs, toDemoPrometheusConfig, UsageError };
