@@ -1,0 +1,95 @@
+import React from 'react';
+import { fireEvent, render, screen } from '@testing-library/react';
+import { DataFrame, dateTime, LoadingState, PanelProps } from '@grafana/data';
+import { ClusterPanel } from './ClusterPanel';
+import { DEFAULT_OPTIONS, PanelOptions, ViewKind } from '../types';
+import { createHostFrames, createIsrFrames, createKafkaExporterFrames, createReplicaFrames, SCREENSHOT_CLUSTER, STEP_MS, T0 } from '../data/fixtures';
+import { NO_PARTITION_SERIES_NOTICE, NO_REPLICA_SERIES_NOTICE } from '../data/to-leadership-view-model';
+import { NO_ISR_SERIES_NOTICE } from '../data/to-isr-view-model';
+import { NO_HOST_SERIES_NOTICE } from '../data/to-bottleneck-view-model';
+
+function renderPanel(view: ViewKind, series: DataFrame[], options: Partial<PanelOptions> = {}) {
+  const from = dateTime(T0);
+  const to = dateTime(T0 + 39 * STEP_MS);
+  const timeRange = { from, to, raw: { from, to } };
+  const props = {
+    id: 1,
+    data: { state: LoadingState.Done, series, timeRange },
+    timeRange,
+    timeZone: 'utc',
+    options: { ...DEFAULT_OPTIONS, ...options, view },
+    width: 800,
+    height: 2000,
+  } as unknown as PanelProps<PanelOptions>;
+  return render(<ClusterPanel {...props} />);
+}
+
+describe('components > ClusterPanel', () => {
+  test('leadership: brokers, topics, partitions and every cell state from the fixture cluster', () => {
+    const { container } = renderPanel('leadership', createReplicaFrames(SCREENSHOT_CLUSTER));
+    expect(screen.getAllByTestId('pitower-broker')).toHaveLength(6);
+    expect(screen.getAllByTestId('pitower-topic').map((e) => e.textContent)).toEqual(['orders (12)', 'payments (6)', 'telemetry (8)']);
+    expect(screen.getAllByTestId('pitower-partition')).toHaveLength(26);
+    const states = (s: string) => container.querySelectorAll(`[data-state="${s}"]`).length;
+    expect(states('offline')).toBe(3);
+    expect(states('leader') + states('leader-preferred')).toBe(25);
+    expect(states('leader')).toBe(5);
+    expect(states('out-of-sync')).toBe(3);
+    expect(screen.getByText('offline')).toBeInTheDocument();
+    expect(screen.queryByTestId('pitower-notices')).not.toBeInTheDocument();
+  });
+
+  test('leadership: the topic filter hides other topics; the tooltip explains a cell', () => {
+    const { container } = renderPanel('leadership', createReplicaFrames(SCREENSHOT_CLUSTER));
+    fireEvent.change(screen.getByLabelText('Filter topics'), { target: { value: 'pay' } });
+    expect(screen.getAllByTestId('pitower-topic').map((e) => e.textContent)).toEqual(['payments (6)']);
+    fireEvent.mouseMove(container.querySelector('[data-state="offline"]')!);
+    expect(screen.getByTestId('pitower-tooltip').textContent).toContain('payments/3');
+    expect(screen.getByTestId('pitower-tooltip').textContent).toContain('leader: none (offline)');
+    fireEvent.change(screen.getByLabelText('Filter topics'), { target: { value: 'nope' } });
+    expect(screen.getByText(/No topic matches/)).toBeInTheDocument();
+  });
+
+  test('leadership: only rows in view are rendered for a large cluster', () => {
+    const big = { ...SCREENSHOT_CLUSTER, topics: [{ name: 'big', partitions: 2000 }], offline: [] };
+    renderPanel('leadership', createReplicaFrames(big), {}).unmount();
+    const props = renderPanel('leadership', createReplicaFrames(big), {});
+    // 2000 partitions, but a 2000 px panel shows ~120 compact rows (+ overscan)
+    const rows = screen.getAllByTestId('pitower-partition').length;
+    expect(rows).toBeGreaterThan(50);
+    expect(rows).toBeLessThan(200);
+    props.unmount();
+  });
+
+  test('leadership: kafka_exporter only -> counts mode with the collector notice', () => {
+    renderPanel('leadership', createKafkaExporterFrames(SCREENSHOT_CLUSTER));
+    expect(screen.getByText(NO_REPLICA_SERIES_NOTICE)).toBeInTheDocument();
+    expect(screen.getAllByTestId('pitower-partition')).toHaveLength(26);
+  });
+
+  test('isr: chart markers and partition table from the fixture history', () => {
+    renderPanel('isr', createIsrFrames());
+    expect(screen.getAllByTestId('pitower-isr-shrink')).toHaveLength(3);
+    expect(screen.getAllByTestId('pitower-isr-expand')).toHaveLength(2);
+    const rows = screen.getByTestId('pitower-isr-partitions').querySelectorAll('tbody tr');
+    expect(Array.from(rows, (r) => r.firstElementChild!.textContent)).toEqual(['payments/2', 'payments/3', 'orders/1', 'orders/4']);
+    expect(screen.getByTestId('pitower-isr-events').querySelectorAll('tbody tr')).toHaveLength(5);
+  });
+
+  test('bottleneck: a card per host, the verdict host marked', () => {
+    renderPanel('bottleneck', createHostFrames());
+    const cards = screen.getAllByTestId('pitower-host');
+    expect(cards.map((c) => c.getAttribute('data-host'))).toEqual(['pi-producer', 'pi-broker-1', 'pi-broker-2', 'pi-broker-3', 'pi-db']);
+    expect(cards.filter((c) => c.textContent!.includes('bottleneck')).map((c) => c.getAttribute('data-host'))).toEqual(['pi-broker-2']);
+    expect(screen.getByTestId('pitower-verdict').textContent).toContain('CPU bound — pi-broker-2 (broker)');
+  });
+
+  test.each<[ViewKind, string]>([
+    ['leadership', NO_PARTITION_SERIES_NOTICE],
+    ['isr', NO_ISR_SERIES_NOTICE],
+    ['bottleneck', NO_HOST_SERIES_NOTICE],
+  ])('%s: empty state instead of a blank panel', (view, notice) => {
+    renderPanel(view, []);
+    expect(screen.getByTestId('pitower-empty').textContent).toContain(notice);
+  });
+});

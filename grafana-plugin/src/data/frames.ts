@@ -1,0 +1,124 @@
+import { DataFrame, FieldType } from '@grafana/data';
+import { Reducer, Series } from '../types';
+
+/**
+ * Turns the frames a Prometheus query returns into flat series, whatever the query format:
+ *
+ * - time series (one frame per series): fields [Time, Value{labels}] -> one Series with every point;
+ * - wide frames: [Time, A{labels}, B{labels}] -> one Series per number field;
+ * - table / instant (format=table): [Time, __name__, topic, partition, Value] -> one Series per row,
+ *   labels taken from the string columns of that row.
+ *
+ * Frames without a number field are ignored.
+ */
+export function toSeries(frames: DataFrame[]): Series[] {
+  const out: Series[] = [];
+  for (const frame of frames) {
+    const refId = frame.refId ?? '';
+    const timeField = frame.fields.find((f) => f.type === FieldType.time);
+    const numberFields = frame.fields.filter((f) => f.type === FieldType.number);
+    const stringFields = frame.fields.filter((f) => f.type === FieldType.string);
+    if (numberFields.length === 0) {
+      continue;
+    }
+    const times: number[] = timeField ? Array.from(timeField.values as ArrayLike<number>) : [];
+    if (stringFields.length > 0) {
+      // table format: labels live in string columns, one series per row and number column
+      for (let row = 0; row < frame.length; row++) {
+        const rowLabels: Record<string, string> = {};
+        for (const f of stringFields) {
+          const v = (f.values as ArrayLike<unknown>)[row];
+          if (v !== null && v !== undefined && v !== '') {
+            rowLabels[f.name] = String(v);
+          }
+        }
+        for (const nf of numberFields) {
+          out.push({
+            refId,
+            labels: { ...(nf.labels ?? {}), ...rowLabels },
+            times: times.length > row ? [times[row]] : [0],
+            values: [toNumber((nf.values as ArrayLike<unknown>)[row])],
+          });
+        }
+      }
+      continue;
+    }
+    for (const nf of numberFields) {
+      const raw = nf.values as ArrayLike<unknown>;
+      const values = Array.from(raw, toNumber);
+      out.push({
+        refId,
+        labels: { ...(nf.labels ?? {}) },
+        times: times.length === values.length ? times : values.map((_, i) => i),
+        values,
+      });
+    }
+  }
+  return out;
+}
+
+function toNumber(v: unknown): number | null {
+  if (v === null || v === undefined) {
+    return null;
+  }
+  const n = typeof v === 'number' ? v : Number(v);
+  return Number.isFinite(n) ? n : null;
+}
+
+/** A series belongs to `name` when its `__name__` label or its query refId equals it. */
+export function matches(series: Series, name: string): boolean {
+  if (name === '') {
+    return false;
+  }
+  return series.labels.__name__ === name || series.refId === name;
+}
+
+export function pick(series: Series[], name: string): Series[] {
+  return series.filter((s) => matches(s, name));
+}
+
+/** Last non-null value, undefined when the series has none. */
+export function lastValue(s: Series): number | undefined {
+  for (let i = s.values.length - 1; i >= 0; i--) {
+    const v = s.values[i];
+    if (v !== null) {
+      return v;
+    }
+  }
+  return undefined;
+}
+
+export function reduceSeries(s: Series, reducer: Reducer): number | undefined {
+  if (reducer === 'last') {
+    return lastValue(s);
+  }
+  let n = 0;
+  let sum = 0;
+  let max = -Infinity;
+  for (const v of s.values) {
+    if (v !== null) {
+      n++;
+      sum += v;
+      max = Math.max(max, v);
+    }
+  }
+  if (n === 0) {
+    return undefined;
+  }
+  return reducer === 'mean' ? sum / n : max;
+}
+
+/** Stable key for a label subset, used to detect duplicated series. */
+export function labelKey(labels: Record<string, string>, names: string[]): string {
+  return names.map((n) => labels[n] ?? '').join('\u0000');
+}
+
+/** Natural order for broker ids and partition numbers: numeric when both are numbers. */
+export function compareIds(a: string, b: string): number {
+  const na = Number(a);
+  const nb = Number(b);
+  if (Number.isFinite(na) && Number.isFinite(nb)) {
+    return na - nb;
+  }
+  return a < b ? -1 : a > b ? 1 : 0;
+}

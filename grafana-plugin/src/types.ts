@@ -1,0 +1,195 @@
+/** Panel options and the view models the three views render. Pure types, no logic. */
+
+export type ViewKind = 'leadership' | 'isr' | 'bottleneck';
+export type Reducer = 'last' | 'mean' | 'max';
+
+/**
+ * Every metric option holds a name that a series matches either by its `__name__` label (a bare
+ * selector such as `pitower_kafka_partition_replica_leader`) or by its query's refId (set the refId to
+ * the same string when the query aggregates the name away, e.g. `max by (topic,partition,broker)(...)`).
+ */
+export interface PanelOptions {
+  view: ViewKind;
+
+  // leadership + isr: pitower per-replica series
+  replicaInSyncMetric: string;
+  replicaLeaderMetric: string;
+  replicaPreferredMetric: string;
+  partitionOfflineMetric: string;
+  brokerUpMetric: string;
+  isrShrinksMetric: string;
+  isrExpandsMetric: string;
+  underMinIsrMetric: string;
+  // leadership + isr: kafka_exporter-compatible series (fallback when the per-replica ones are absent)
+  brokerInfoMetric: string;
+  partitionLeaderMetric: string;
+  partitionReplicasMetric: string;
+  partitionInSyncReplicasMetric: string;
+  partitionLeaderIsPreferredMetric: string;
+  underReplicatedMetric: string;
+
+  topicFilter: string;
+  skewWarnPercent: number;
+  compactRows: boolean;
+
+  // bottleneck: one name per HostSample field (refId or __name__); the defaults are the query names of
+  // exporter/src/diagnosis/queries.ts, so the same PromQL with those refIds feeds both
+  cpuQuery: string;
+  ioQuery: string;
+  temperatureQuery: string;
+  throttledQuery: string;
+  tpsQuery: string;
+  inflightQuery: string;
+  concurrencyQuery: string;
+  latencyQuery: string;
+  hostLabel: string;
+  roleLabel: string;
+  reducer: Reducer;
+  busyWarn: number;
+  busyCritical: number;
+  temperatureWarnCelsius: number;
+  temperatureCriticalCelsius: number;
+}
+
+export const DEFAULT_OPTIONS: PanelOptions = {
+  view: 'leadership',
+  replicaInSyncMetric: 'pitower_kafka_partition_replica_in_sync',
+  replicaLeaderMetric: 'pitower_kafka_partition_replica_leader',
+  replicaPreferredMetric: 'pitower_kafka_partition_replica_preferred',
+  partitionOfflineMetric: 'pitower_kafka_partition_offline',
+  brokerUpMetric: 'pitower_kafka_broker_up',
+  isrShrinksMetric: 'pitower_kafka_partition_isr_shrinks_total',
+  isrExpandsMetric: 'pitower_kafka_partition_isr_expands_total',
+  underMinIsrMetric: 'pitower_kafka_partition_under_min_isr',
+  brokerInfoMetric: 'kafka_broker_info',
+  partitionLeaderMetric: 'kafka_topic_partition_leader',
+  partitionReplicasMetric: 'kafka_topic_partition_replicas',
+  partitionInSyncReplicasMetric: 'kafka_topic_partition_in_sync_replica',
+  partitionLeaderIsPreferredMetric: 'kafka_topic_partition_leader_is_preferred',
+  underReplicatedMetric: 'kafka_topic_partition_under_replicated_partition',
+  topicFilter: '',
+  skewWarnPercent: 20,
+  compactRows: true,
+  cpuQuery: 'cpu',
+  ioQuery: 'io',
+  temperatureQuery: 'temperature',
+  throttledQuery: 'throttled',
+  tpsQuery: 'tps',
+  inflightQuery: 'inflight',
+  concurrencyQuery: 'concurrency',
+  latencyQuery: 'latency',
+  hostLabel: 'instance',
+  roleLabel: 'role',
+  reducer: 'mean',
+  busyWarn: 0.7,
+  busyCritical: 0.85,
+  temperatureWarnCelsius: 70,
+  temperatureCriticalCelsius: 80,
+};
+
+/** One Prometheus series, whatever the frame shape it arrived in. */
+export interface Series {
+  refId: string;
+  labels: Record<string, string>;
+  times: number[];
+  values: Array<number | null>;
+}
+
+// ---------- leadership ----------
+
+/** What one broker holds for one partition. */
+export type CellState =
+  | 'leader-preferred' // leader and the preferred replica
+  | 'leader' // leader, not the preferred replica
+  | 'in-sync' // follower in the ISR
+  | 'out-of-sync' // assigned replica outside the ISR
+  | 'offline' // assigned replica of a partition without a leader
+  | 'unknown' // counts mode: a replica lives somewhere, placement unknown
+  | 'none'; // not a replica
+
+export interface BrokerColumn {
+  id: string;
+  address?: string;
+  /** false when the broker is reported down; undefined when nobody said. */
+  up?: boolean;
+  /** false when replicas point at a broker that no broker series lists. */
+  known: boolean;
+  led: number;
+  replicas: number;
+  /** (led - ideal) / ideal * 100, ideal = partitions with a leader / brokers; 0 when no leaders. */
+  skewPercent: number;
+}
+
+export interface PartitionRow {
+  topic: string;
+  partition: number;
+  /** leader broker id, '-1' when offline, undefined when unknown. */
+  leader?: string;
+  offline: boolean;
+  underReplicated: boolean;
+  preferredLeader?: boolean;
+  replicas: number;
+  inSync: number;
+  /** one per BrokerColumn, same order. */
+  cells: CellState[];
+}
+
+export interface TopicGroup {
+  topic: string;
+  partitions: PartitionRow[];
+}
+
+export interface LeadershipViewModel {
+  /** replicas: per-replica series; counts: kafka_exporter metrics only; empty: nothing to draw. */
+  mode: 'replicas' | 'counts' | 'empty';
+  brokers: BrokerColumn[];
+  topics: TopicGroup[];
+  totals: { partitions: number; offline: number; underReplicated: number; notPreferred: number };
+  warnings: string[];
+  /** Why the panel is empty or degraded, written for the person looking at it. */
+  notice?: string;
+}
+
+// ---------- isr ----------
+
+export interface IsrEvent {
+  time: number;
+  topic: string;
+  partition: number;
+  /** broker that left (shrink) or rejoined (expand) the ISR; undefined when only counters are known. */
+  broker?: string;
+  kind: 'shrink' | 'expand';
+  count: number;
+}
+
+export interface IsrBucket {
+  time: number;
+  shrinks: number;
+  expands: number;
+  underReplicated: number;
+  offline: number;
+  underMinIsr: number;
+}
+
+export interface IsrPartitionSummary {
+  topic: string;
+  partition: number;
+  shrinks: number;
+  expands: number;
+  /** seconds spent under-replicated / offline in the range (sum of sample intervals). */
+  underReplicatedSeconds: number;
+  offlineSeconds: number;
+  firstTime: number;
+  lastTime: number;
+  brokers: string[];
+}
+
+export interface IsrViewModel {
+  mode: 'replicas' | 'counters' | 'empty';
+  buckets: IsrBucket[];
+  events: IsrEvent[];
+  partitions: IsrPartitionSummary[];
+  totals: { shrinks: number; expands: number; maxUnderReplicated: number; maxOffline: number };
+  warnings: string[];
+  notice?: string;
+}
