@@ -1,27 +1,29 @@
 /**
  * The Prometheus bundle end to end: Debian's Prometheus with the shipped prometheus.yml (test intervals,
  * per-job target files) and the shipped rules (alerts with a short `for:`), scraping
- *   - a pitower exporter (in process) over a copy of the Pi 4 fixture sysfs, with the Kafka collector
- *     polling a librdkafka mock cluster,
+ *   - a pitower exporter (in process, built from flags like `pitower exporter`) over a copy of the Pi 4
+ *     fixture sysfs, with the Kafka collector polling a librdkafka mock cluster and the load generator
+ *     writing to the `null` backend at 200 readings/s,
  *   - Debian's node_exporter (cpu and diskstats collectors).
  * Then: every target is up, every recording rule whose inputs the stack exposes yields series (with exact
  * values where the fixture fixes them), a hotter fixture makes PitowerOverheating pending then firing, and
  * an offline partition makes KafkaPartitionOffline pending then firing.
  *
- * To add a target (e.g. the in-daemon load generator once it is a daemon module): start it in beforeAll,
- * push its stop onto `cleanups`, and add its extension to `extensions` or its job's targets to
- * `targetsByJob`; the recording-rule check picks up its metrics by itself.
+ * To add a target (e.g. mysqld_exporter, or the load generator on MariaDB): start it in beforeAll, push its
+ * stop onto `cleanups`, and add exporter flags to `flags` or its job's targets to `targetsByJob`; the
+ * recording-rule check picks up its metrics by itself.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { COLLECTORS } from '../../exporter/src/collectors/registry';
-import type { ExporterConfig } from '../../exporter/src/config/exporter-options';
-import { parseListenAddress } from '../../exporter/src/config/parse';
+import { Command } from 'commander';
+import { exporterOptionSpecs } from '../../exporter/src/commands/exporter';
+import { toExporterConfig } from '../../exporter/src/config/exporter-options';
+import { addOptions, resolveOptions } from '../../exporter/src/config/options';
 import type { DaemonExtension } from '../../exporter/src/daemon/extension';
-import { createExporter } from '../../exporter/src/http/server';
-import { createKafkaExtension } from '../../exporter/src/kafka/module';
+import { DAEMON_MODULES } from '../../exporter/src/daemon/modules';
+import { createExporter, listen } from '../../exporter/src/http/server';
 import { startMockCluster, type MockCluster } from '../kafka-mock/mock-cluster';
 import { startNodeExporter, type NodeExporterHandle } from '../support/node-exporter';
 import { startPrometheus, type PrometheusHandle, type PromQueryData, type PromSample } from '../support/prometheus';
@@ -51,6 +53,39 @@ function single(data: PromQueryData): number {
 function labelsOf(sample: PromSample): Record<string, string> {
   const { __name__: _name, ...labels } = sample.metric;
   return labels;
+}
+
+/** Flags -> exporter config and daemon extensions, the way `pitower exporter` resolves them. */
+function toExporterSetup(flags: string[]): { config: ReturnType<typeof toExporterConfig>; extensions: DaemonExtension[] } {
+  const specs = exporterOptionSpecs();
+  const command = addOptions(new Command('exporter').exitOverride(), specs);
+  command.parse(flags, { from: 'user' });
+  const values = resolveOptions(command, specs, new Map(), '', {});
+  const extensions = DAEMON_MODULES.map((m) => m.create(values)).filter((e): e is DaemonExtension => e !== undefined);
+  return { config: toExporterConfig(values), extensions };
+}
+
+/**
+ * The recorded value of `record` equals `expr` evaluated at the timestamp the rule ran at. A scrape that
+ * started just before an evaluation but was committed just after it is visible to the later query and
+ * not to the rule, so one of the last five evaluations must match exactly (a wrong formula matches none).
+ */
+async function expectRecordEquals(prom: PrometheusHandle, record: string, expr: string): Promise<void> {
+  await prom.waitForQuery(`count_over_time(${record}[1m]) >= 5`);
+  const latest = single(await prom.query(`timestamp(${record})`));
+  const seen: [number, number, number][] = [];
+  for (let k = 0; k < 5; k++) {
+    const time = new Date(Math.round((latest - k * INTERVAL_SECONDS) * 1000));
+    const stamps = await prom.query(`timestamp(${record})`, time);
+    if (stamps.result.length === 0) break; // the rule is younger than that
+    const at = single(stamps);
+    const when = new Date(Math.round(at * 1000));
+    const recorded = single(await prom.query(record, when));
+    const independent = single(await prom.query(expr, when));
+    if (Math.abs(recorded - independent) <= 1e-12 * Math.max(1, Math.abs(independent))) return;
+    seen.push([at, recorded, independent]);
+  }
+  throw new Error(`${record} differs from ${expr} at every one of the last evaluations [time, recorded, expr]: ${JSON.stringify(seen)}`);
 }
 
 /** CPUs as node_exporter counts them: the cpuN lines of /proc/stat. */
@@ -95,29 +130,24 @@ describe('prometheus bundle > end to end', () => {
     kafka = await startMockCluster({ brokers: 3, topics: [{ name: 'temperature', partitions: 3, replication: 3 }] });
     cleanups.push(() => kafka.stop());
 
-    const extensions: DaemonExtension[] = [
-      createKafkaExtension({
-        brokers: kafka.bootstrap,
-        metadataIntervalSeconds: 1,
-        offsetsIntervalSeconds: 1,
-        minIsrDefault: 2,
-        maxPartitions: 10_000,
-        topicFilter: /.*/,
-        groupFilter: /.*/,
-      }),
+    // The exporter exactly as `pitower exporter <flags>` builds it (flags -> config and daemon modules),
+    // in process so the test needs no build.
+    const flags = [
+      `--web.listen-address=${HOST}:0`,
+      `--path.sysfs=${sysfs}`,
+      ...kafka.bootstrap.map((b) => `--kafka.server=${b}`),
+      '--kafka.metadata-interval=1s',
+      '--kafka.offsets-interval=1s',
+      '--kafka.min-isr-default=2',
+      // Open loop at a modest rate: the null backend in a closed loop would take a whole core.
+      '--load.backend=null',
+      '--load.rate=200',
+      '--load.concurrency=4',
     ];
-    const config: ExporterConfig = {
-      listenAddress: parseListenAddress(`${HOST}:0`),
-      telemetryPath: '/metrics',
-      sysfs,
-      procfs: '/proc',
-      logLevel: 'warn',
-      logFormat: 'json',
-      collectors: COLLECTORS.map((c) => c.name),
-    };
+    const { config, extensions } = toExporterSetup(flags);
     exporter = createExporter(config, extensions, false);
     cleanups.push(() => exporter.close());
-    const url = new URL(await exporter.listen({ host: HOST, port: 0 }));
+    const url = new URL(await listen(exporter, config));
     exporterTarget = `${HOST}:${url.port}`;
 
     node = await startNodeExporter({ collectors: ['cpu', 'diskstats'] });
@@ -166,6 +196,7 @@ describe('prometheus bundle > end to end', () => {
     // Wait until node_exporter and the Kafka collector have been scraped twice (rates need two samples).
     await prom.waitForQuery('count_over_time(node_cpu_seconds_total[1m]) >= 2');
     await prom.waitForQuery('count_over_time(kafka_topic_partition_leader[1m]) >= 2', undefined, 30_000);
+    await prom.waitForQuery('count_over_time(pitower_load_latency_seconds_count[1m]) >= 3');
     const res = await fetch(`${prom.url}/api/v1/label/__name__/values`);
     const present = ((await res.json()) as { data: string[] }).data;
     const expected = toExpectedRecords(RECORDS, present);
@@ -179,6 +210,16 @@ describe('prometheus bundle > end to end', () => {
         'instance:pitower_temperature_celsius:max',
         'instance:pitower_cpu_frequency_hertz:avg',
         'instance:pitower_cpu_frequency:ratio',
+        'instance:pitower_load_transactions:rate1m',
+        'instance:pitower_load_errors:rate1m',
+        'instance:pitower_load_latency_seconds:p99_rate1m',
+        'backend:pitower_load_transactions:rate1m',
+        'backend:pitower_load_errors:rate1m',
+        'backend:pitower_load_errors:ratio_rate1m',
+        'backend:pitower_load_latency_seconds:p50_rate1m',
+        'backend:pitower_load_latency_seconds:p90_rate1m',
+        'backend:pitower_load_latency_seconds:p99_rate1m',
+        'backend:pitower_load_latency_seconds:mean_rate1m',
         'topic:kafka_offline_partitions:sum',
         'cluster:kafka_offline_partitions:sum',
         'cluster:kafka_under_replicated_partitions:sum',
@@ -208,6 +249,21 @@ describe('prometheus bundle > end to end', () => {
     const busy = single(await prom.query(`instance:node_cpu_busy:ratio_rate1m${instance}`));
     expect(busy).toBeGreaterThanOrEqual(0);
     expect(busy).toBeLessThanOrEqual(1);
+    // Rules computed by Prometheus equal an independent formulation evaluated at the rule's own timestamp.
+    // (rate() over a series younger than the 1m window underestimates, so no absolute TPS check here.)
+    await expectRecordEquals(prom, `instance:node_cpu_busy:ratio_rate1m${instance}`,
+      'clamp(1 - sum(rate(node_cpu_seconds_total{mode=~"idle|iowait|steal"}[1m])) / count(node_cpu_seconds_total{mode="idle"}), 0, 1)');
+    await expectRecordEquals(prom, 'backend:pitower_load_transactions:rate1m{backend="null"}',
+      'sum(rate(pitower_load_transactions_total{backend="null"}[1m]))');
+    await expectRecordEquals(prom, 'backend:pitower_load_latency_seconds:p99_rate1m{backend="null"}',
+      'histogram_quantile(0.99, sum by (le) (rate(pitower_load_latency_seconds_bucket{backend="null"}[1m])))');
+    expect(single(await prom.query('backend:pitower_load_transactions:rate1m{backend="null"}'))).toBeGreaterThan(0);
+    // The null backend never fails.
+    expect(single(await prom.query('backend:pitower_load_errors:ratio_rate1m{backend="null"}'))).toBe(0);
+    const p50 = single(await prom.query('backend:pitower_load_latency_seconds:p50_rate1m{backend="null"}'));
+    const p99 = single(await prom.query('backend:pitower_load_latency_seconds:p99_rate1m{backend="null"}'));
+    expect(p50).toBeGreaterThan(0);
+    expect(p99).toBeGreaterThanOrEqual(p50);
     expect(single(await prom.query('cluster:kafka_partitions:count'))).toBe(3);
     expect(single(await prom.query('cluster:kafka_brokers:max'))).toBe(3);
     expect(single(await prom.query('cluster:kafka_brokers_up:sum'))).toBe(3);
