@@ -90,6 +90,15 @@ describe('prometheus bundle > test copies of the shipped files', () => {
     expect(copy).toEqual(original);
   });
 
+  it('ships an example target list with host names only and a role on every group', () => {
+    const groups = parse(readBundleFile('targets/pis.yml')) as { targets: string[]; labels: Record<string, string> }[];
+    expect(groups.map((g) => g.labels.role)).toEqual(['producer', 'broker', 'database']);
+    for (const group of groups) {
+      expect(Object.keys(group.labels)).toEqual(['role']);
+      for (const target of group.targets) expect(target).toMatch(/^[a-z0-9.-]+$/);
+    }
+  });
+
   it('reads the shipped rules', () => {
     const records = parseRecordingRules(readBundleFile('rules/pitower-records.yml')).map((r) => r.record);
     expect(records).toContain('instance:node_cpu_busy:ratio_rate1m');

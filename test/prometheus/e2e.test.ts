@@ -38,7 +38,7 @@ import {
 
 const FIXTURE = join(__dirname, '..', 'fixtures', 'sysfs', 'pi4');
 const INTERVAL_SECONDS = 1;
-const TEST_FOR = '3s';
+const TEST_FOR = '4s';
 const HOST = '127.0.0.1';
 const RECORDS = parseRecordingRules(readBundleFile('rules/pitower-records.yml'));
 
@@ -286,6 +286,17 @@ describe('prometheus bundle > end to end', () => {
     expect(single(await prom.query(`instance:pitower_temperature_celsius:max{instance="${HOST}"}`))).toBe(82);
     // 82 °C is also past the 80 °C soft limit.
     await watchAlertUntilFiring(prom, 'PitowerOverheatingCritical');
+  });
+
+  it('fires PitowerUnderVoltage and PitowerThrottled from the fixture get_throttled (0x50005: bits 0, 2, 16, 18)', async () => {
+    const underVoltage = await watchAlertUntilFiring(prom, 'PitowerUnderVoltage');
+    expect(underVoltage.firing.map(labelsOf)).toEqual([
+      { alertname: 'PitowerUnderVoltage', alertstate: 'firing', condition: 'under_voltage', instance: HOST, job: 'pitower', role: 'producer', severity: 'critical' },
+    ]);
+    const throttled = await watchAlertUntilFiring(prom, 'PitowerThrottled');
+    expect(throttled.firing.map(labelsOf)).toEqual([
+      { alertname: 'PitowerThrottled', alertstate: 'firing', condition: 'throttled', instance: HOST, job: 'pitower', role: 'producer', severity: 'warning' },
+    ]);
   });
 
   it('fires KafkaPartitionOffline (pending, then firing) when a partition loses its leader', async () => {
