@@ -179,7 +179,7 @@ describe('demo > the whole stack', () => {
     // Wait until the rules have run on two scrapes, then check every dashboard expression.
     const must = ['instance:pitower_temperature_celsius:max', 'instance:node_cpu_busy:ratio_rate1m', 'instance:node_disk_io_busy:max_ratio_rate1m'];
     if (s.modules.load) must.push('instance:pitower_load_transactions:rate1m', 'backend:pitower_load_latency_seconds:p99_rate1m');
-    if (s.modules.kafka && s.kafka) must.push('cluster:kafka_partitions:count', 'broker:kafka_partitions_led:max');
+    if (s.modules.kafka && s.kafka) must.push('cluster:kafka_brokers_up:sum', 'broker:kafka_partitions_led:max', 'topic:kafka_offline_partitions:sum', 'cluster:kafka_leader_changes:rate5m', 'topic:kafka_isr_shrinks:rate5m');
     const ruleDeadline = Date.now() + 30_000;
     for (const expr of must) {
       while ((await promQuery(s.prometheus, expr)).length === 0) {
@@ -200,8 +200,10 @@ describe('demo > the whole stack', () => {
     }
     expect(empty).toEqual([]);
     // The pitower thermal and node_exporter panels at least, whatever modules this build has.
-    expect(covered.length).toBeGreaterThanOrEqual(s.modules.load && s.modules.kafka ? 45 : 15);
-    for (const expr of must) expect(covered.some((c) => c.includes(expr))).toBe(true);
+    // With both modules only the consumer-lag panel (no consumer group in the demo) and the loss audit (only
+    // after a finished --load.audit run) have nothing to show: 85 of 94 expressions at the time of writing.
+    expect(covered.length).toBeGreaterThanOrEqual(s.modules.load && s.modules.kafka ? 80 : 15);
+    expect(must.filter((expr) => !covered.some((c) => c.includes(expr)))).toEqual([]);
     // Thermal values are the fixture Pi's, through the shipped recording rule.
     const temperature = await promQuery(s.prometheus, 'instance:pitower_temperature_celsius:max{role="producer"}');
     expect(temperature.length).toBeGreaterThan(0);
