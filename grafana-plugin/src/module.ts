@@ -30,7 +30,7 @@ export const plugin = new PanelPlugin<PanelOptions>(ClusterPanel).setPanelOption
       path,
       name,
       category: [category],
-      description: 'Metric name (__name__) or query refId',
+      description: 'Metric name (__name__) or query refId; several separated by commas',
       defaultValue: d[path] as string,
       showIf,
     });

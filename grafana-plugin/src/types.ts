@@ -4,9 +4,10 @@ export type ViewKind = 'leadership' | 'isr' | 'bottleneck';
 export type Reducer = 'last' | 'mean' | 'max';
 
 /**
- * Every metric option holds a name that a series matches either by its `__name__` label (a bare
- * selector such as `pitower_kafka_partition_replica_leader`) or by its query's refId (set the refId to
- * the same string when the query aggregates the name away, e.g. `max by (topic,partition,broker)(...)`).
+ * Every metric option holds a name (or several, comma-separated) that a series matches either by its
+ * `__name__` label (a bare selector such as `pitower_kafka_partition_replica_leader`) or by its query's
+ * refId (set the refId to the same string when the query aggregates the name away, e.g.
+ * `max by (topic,partition,broker)(...)`).
  */
 export interface PanelOptions {
   view: ViewKind;
@@ -32,8 +33,8 @@ export interface PanelOptions {
   skewWarnPercent: number;
   compactRows: boolean;
 
-  // bottleneck: one name per HostSample field (refId or __name__); the defaults are the query names of
-  // exporter/src/diagnosis/queries.ts, so the same PromQL with those refIds feeds both
+  // bottleneck: names per HostSample field (refId or __name__); the defaults accept the query names of
+  // exporter/src/diagnosis/queries.ts (cpu, io, temperature, ...) and the raw metric names
   cpuQuery: string;
   ioQuery: string;
   temperatureQuery: string;
@@ -72,11 +73,11 @@ export const DEFAULT_OPTIONS: PanelOptions = {
   compactRows: true,
   cpuQuery: 'cpu',
   ioQuery: 'io',
-  temperatureQuery: 'temperature',
-  throttledQuery: 'throttled',
+  temperatureQuery: 'temperature, pitower_thermal_zone_temperature_celsius',
+  throttledQuery: 'throttled, pitower_throttling_now',
   tpsQuery: 'tps',
-  inflightQuery: 'inflight',
-  concurrencyQuery: 'concurrency',
+  inflightQuery: 'inflight, pitower_load_inflight',
+  concurrencyQuery: 'concurrency, pitower_load_concurrency_limit',
   latencyQuery: 'latency',
   hostLabel: 'instance',
   roleLabel: 'role',

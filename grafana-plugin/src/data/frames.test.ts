@@ -43,6 +43,9 @@ describe('data > frames', () => {
     [{}, 'm', 'm', true],
     [{ __name__: 'x' }, 'A', 'm', false],
     [{ __name__: '' }, '', '', false],
+    [{ __name__: 'b' }, 'A', 'a, b', true],
+    [{}, 'b', 'a,b', true],
+    [{}, 'A', ' , ', false],
   ])('matches(%p, refId %p, %p) = %p', (labels, refId, name, expected) => {
     expect(matches(s([1], labels as Record<string, string>, refId), name)).toBe(expected);
   });

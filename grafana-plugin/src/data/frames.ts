@@ -65,16 +65,28 @@ function toNumber(v: unknown): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
-/** A series belongs to `name` when its `__name__` label or its query refId equals it. */
-export function matches(series: Series, name: string): boolean {
-  if (name === '') {
-    return false;
-  }
-  return series.labels.__name__ === name || series.refId === name;
+/**
+ * A series belongs to `names` (one name, or several separated by commas) when its `__name__` label or
+ * its query refId equals one of them.
+ */
+export function matches(series: Series, names: string): boolean {
+  const list = toNames(names);
+  return list.includes(series.refId) || (series.labels.__name__ !== undefined && list.includes(series.labels.__name__));
 }
 
-export function pick(series: Series[], name: string): Series[] {
-  return series.filter((s) => matches(s, name));
+export function pick(series: Series[], names: string): Series[] {
+  const list = toNames(names);
+  if (list.length === 0) {
+    return [];
+  }
+  return series.filter((s) => list.includes(s.refId) || (s.labels.__name__ !== undefined && list.includes(s.labels.__name__)));
+}
+
+function toNames(names: string): string[] {
+  return names
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
 }
 
 /** Last non-null value, undefined when the series has none. */

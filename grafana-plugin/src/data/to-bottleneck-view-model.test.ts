@@ -67,6 +67,31 @@ describe('data > to-bottleneck-view-model', () => {
     expect(model.cards.every((c) => !c.isBottleneck)).toBe(true);
   });
 
+  test('raw metric names work too; throttling conditions other than throttled/soft limit are ignored', () => {
+    const n = (name: string, labels: Record<string, string>, values: number[]): Series => ({
+      refId: 'A',
+      labels: { __name__: name, instance: 'pi1:9742', role: 'broker', ...labels },
+      times: values.map((_, i) => i),
+      values,
+    });
+    const model = toBottleneckViewModel(
+      [
+        q('cpu', 'pi1:9100', 'broker', [0.5]),
+        n('pitower_thermal_zone_temperature_celsius', { zone: '0' }, [61]),
+        n('pitower_thermal_zone_temperature_celsius', { zone: '1' }, [64]),
+        n('pitower_throttling_now', { condition: 'under_voltage' }, [1]),
+        n('pitower_throttling_now', { condition: 'throttled' }, [0]),
+        n('pitower_load_inflight', {}, [3]),
+        n('pitower_load_concurrency_limit', {}, [4]),
+      ],
+      DEFAULT_OPTIONS,
+      () => none,
+    );
+    expect(model.samples).toEqual([
+      { host: 'pi1', role: 'broker', cpu: 0.5, temperatureCelsius: 64, throttled: false, inflight: 3, concurrency: 4 },
+    ]);
+  });
+
   test.each([
     ['last', 0.4],
     ['mean', 0.30000000000000004],

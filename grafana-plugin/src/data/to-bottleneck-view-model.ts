@@ -55,6 +55,8 @@ type BottleneckOptions = Pick<
 
 /** `throttled` is the share of the window the firmware reported throttling (0..1), as in `pitower diagnose`. */
 const isThrottled = (share: number) => share >= THROTTLED_SHARE;
+/** The firmware conditions `pitower diagnose` counts as throttled. */
+const THROTTLING_CONDITIONS = ['throttled', 'soft_temperature_limit'];
 
 const ROLES: Role[] = ['producer', 'broker', 'database'];
 type NumericField = 'cpu' | 'io' | 'temperatureCelsius' | 'throttled' | 'tps' | 'inflight' | 'concurrency' | 'latency';
@@ -93,6 +95,9 @@ export function toBottleneckViewModel(
   let unlabelled = 0;
   for (const [field, name, combine] of fields) {
     for (const s of pick(series, name)) {
+      if (field === 'throttled' && s.labels.condition !== undefined && !THROTTLING_CONDITIONS.includes(s.labels.condition)) {
+        continue; // a bare pitower_throttling_now also has under-voltage and frequency-capped series
+      }
       const raw = s.labels[options.hostLabel];
       if (raw === undefined) {
         unlabelled++;
