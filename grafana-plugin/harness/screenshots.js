@@ -1,6 +1,7 @@
 /**
  * The Chromium harness test: renders every view from fixture frames in dark and light, saves PNGs to
- * screenshots/, and fails (exit 1) when a render is blank, logs an error, or misses expected DOM.
+ * screenshots/, and fails (exit 1) when a render is blank, logs an error, or misses expected DOM. Then
+ * loads the built dist/module.js as Grafana does (AMD, externals from the host) and renders its panel.
  */
 const fs = require('fs');
 const path = require('path');
@@ -103,6 +104,13 @@ async function main() {
         problems.forEach((p) => failures.push(`${label}: ${p}`));
       }
     }
+    // dist/module.js as Grafana loads it: AMD, dependencies from the host
+    await page.goto(`file://${path.join(__dirname, 'amd-host.html')}`);
+    const distResult = await page.evaluate(() => window.renderDistPanel());
+    const distRows = await page.$$eval('[data-testid="pitower-partition"]', (els) => els.length);
+    const distOk = distResult === 'ok' && distRows === 26;
+    console.log(`${distOk ? 'ok  ' : 'FAIL'} dist/module.js loaded as an AMD module: ${distResult}, ${distRows} partition rows`);
+    if (!distOk) failures.push(`dist/module.js: ${distResult}, ${distRows} partition rows (expected 26)`);
     if (errors.length) failures.push(...[...new Set(errors)].map((e) => `page error: ${e}`));
   } finally {
     await browser.close();

@@ -2,6 +2,7 @@ import React from 'react';
 import { fireEvent, render, screen } from '@testing-library/react';
 import { DataFrame, dateTime, LoadingState, PanelProps } from '@grafana/data';
 import { ClusterPanel } from './ClusterPanel';
+import { duration } from './IsrView';
 import { DEFAULT_OPTIONS, PanelOptions, ViewKind } from '../types';
 import { createHostFrames, createIsrFrames, createKafkaExporterFrames, createReplicaFrames, SCREENSHOT_CLUSTER, STEP_MS, T0 } from '../data/fixtures';
 import { NO_PARTITION_SERIES_NOTICE, NO_REPLICA_SERIES_NOTICE } from '../data/to-leadership-view-model';
@@ -84,6 +85,12 @@ describe('components > ClusterPanel', () => {
     expect(screen.getByTestId('pitower-verdict').textContent).toContain('CPU bound — pi-broker-2 (broker)');
   });
 
+  test('saved options with only a view still render (defaults filled in)', () => {
+    const props = { data: { state: LoadingState.Done, series: createIsrFrames() }, options: { view: 'isr' }, width: 800, height: 600 };
+    render(<ClusterPanel {...(props as unknown as PanelProps<PanelOptions>)} />);
+    expect(screen.getAllByTestId('pitower-isr-shrink')).toHaveLength(3);
+  });
+
   test.each<[ViewKind, string]>([
     ['leadership', NO_PARTITION_SERIES_NOTICE],
     ['isr', NO_ISR_SERIES_NOTICE],
@@ -91,5 +98,29 @@ describe('components > ClusterPanel', () => {
   ])('%s: empty state instead of a blank panel', (view, notice) => {
     renderPanel(view, []);
     expect(screen.getByTestId('pitower-empty').textContent).toContain(notice);
+  });
+});
+
+describe('components > IsrView', () => {
+  test('long tables are cut at 200 rows with a count of the rest', () => {
+    // 250 partitions, each with one ISR shrink (frame 2 of the fixture is a shrinks counter)
+    const shrinks = createIsrFrames()[2];
+    const frames = Array.from({ length: 250 }, (_, i) => ({
+      ...shrinks,
+      fields: shrinks.fields.map((f) => (f.labels ? { ...f, labels: { ...f.labels, partition: String(i) } } : f)),
+    }));
+    renderPanel('isr', frames);
+    expect(screen.getByTestId('pitower-isr-partitions').querySelectorAll('tbody tr')).toHaveLength(200);
+    expect(screen.getByTestId('pitower-isr-partitions').textContent).toContain('… and 50 more');
+  });
+
+  test.each([
+    [0, '–'],
+    [45, '45s'],
+    [125, '2m5s'],
+    [3600, '1h'],
+    [5430, '1h31m'],
+  ])('duration(%p) = %s', (seconds, text) => {
+    expect(duration(seconds)).toBe(text);
   });
 });

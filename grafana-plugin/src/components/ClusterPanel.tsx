@@ -1,6 +1,6 @@
 import React, { useMemo } from 'react';
 import { PanelProps } from '@grafana/data';
-import { PanelOptions } from '../types';
+import { DEFAULT_OPTIONS, PanelOptions } from '../types';
 import { toSeries } from '../data/frames';
 import { toLeadershipViewModel } from '../data/to-leadership-view-model';
 import { toIsrViewModel } from '../data/to-isr-view-model';
@@ -10,8 +10,10 @@ import { IsrView } from './IsrView';
 import { BottleneckView } from './BottleneckView';
 
 /** Thin panel: frames -> series -> the chosen view's model -> the view. */
-export function ClusterPanel({ data, options, width, height, timeZone, timeRange }: PanelProps<PanelOptions>) {
+export function ClusterPanel({ data, options: saved, width, height, timeZone, timeRange }: PanelProps<PanelOptions>) {
   const series = useMemo(() => toSeries(data.series), [data.series]);
+  // saved panel JSON may predate an option or carry only some: fill in the defaults
+  const options = useMemo(() => ({ ...DEFAULT_OPTIONS, ...saved }), [saved]);
   switch (options.view) {
     case 'isr':
       return (

@@ -14,7 +14,8 @@ interface Props {
   to?: number;
 }
 
-const MAX_EVENTS = 200;
+/** Tables list the most recent rows only; the chart and the totals count everything. */
+const MAX_ROWS = 200;
 
 /** Timeline of under-replicated/offline counts with shrink/expand markers, then the partitions involved. */
 export function IsrView({ model, width, height, timeZone, from, to }: Props) {
@@ -115,7 +116,7 @@ export function IsrView({ model, width, height, timeZone, from, to }: Props) {
               </tr>
             </thead>
             <tbody>
-              {model.partitions.map((p) => (
+              {model.partitions.slice(0, MAX_ROWS).map((p) => (
                 <tr key={`${p.topic}/${p.partition}`}>
                   <td>
                     {p.topic}/{p.partition}
@@ -129,6 +130,7 @@ export function IsrView({ model, width, height, timeZone, from, to }: Props) {
                 </tr>
               ))}
             </tbody>
+            <More total={model.partitions.length} colSpan={7} />
           </table>
           <table className={styles.table} data-testid="pitower-isr-events">
             <thead>
@@ -140,7 +142,7 @@ export function IsrView({ model, width, height, timeZone, from, to }: Props) {
               </tr>
             </thead>
             <tbody>
-              {model.events.slice(0, MAX_EVENTS).map((e, i) => (
+              {model.events.slice(0, MAX_ROWS).map((e, i) => (
                 <tr key={i}>
                   <td>{fmt(e.time)}</td>
                   <td style={{ color: e.kind === 'shrink' ? red : green }}>
@@ -154,10 +156,27 @@ export function IsrView({ model, width, height, timeZone, from, to }: Props) {
                 </tr>
               ))}
             </tbody>
+            <More total={model.events.length} colSpan={4} />
           </table>
         </div>
       )}
     </div>
+  );
+}
+
+function More({ total, colSpan }: { total: number; colSpan: number }) {
+  const styles = useStyles2(getStyles);
+  if (total <= MAX_ROWS) {
+    return null;
+  }
+  return (
+    <tfoot>
+      <tr>
+        <td colSpan={colSpan} className={styles.muted}>
+          … and {total - MAX_ROWS} more (narrow the topic filter or the time range)
+        </td>
+      </tr>
+    </tfoot>
   );
 }
 
