@@ -65,8 +65,9 @@ export function LeadershipView({ model, width, height, compact, skewWarnPercent 
 
   const colors = cellColors(theme);
   const headerHeight = 44;
-  const topHeight = 58 + (model.notice ? 22 : 0) + model.warnings.length * 20;
-  const bodyHeight = Math.max(rowHeight * 3, height - topHeight - headerHeight);
+  // the body takes what the toolbar, legend and notices leave (flex); for the rows to render, the
+  // whole panel height is a safe upper bound of what can be in view
+  const bodyHeight = height;
   const first = Math.max(0, Math.floor(scrollTop / rowHeight) - OVERSCAN);
   const last = Math.min(lines.length, Math.ceil((scrollTop + bodyHeight) / rowHeight) + OVERSCAN);
   const cellWidth = Math.max(14, Math.floor((width - LABEL_WIDTH - ISR_WIDTH - 16) / Math.max(1, model.brokers.length)));
@@ -123,7 +124,7 @@ export function LeadershipView({ model, width, height, compact, skewWarnPercent 
       </div>
       <div
         className={styles.body}
-        style={{ height: bodyHeight }}
+        style={{ minHeight: rowHeight * 3 }}
         onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
         onMouseMove={onMove}
         onMouseLeave={() => setHover(undefined)}
@@ -321,7 +322,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
   unknownBroker: css({ color: theme.colors.warning.text, fontStyle: 'italic' }),
   skewBad: css({ color: theme.colors.warning.text, fontWeight: theme.typography.fontWeightMedium }),
   isrHead: css({ textAlign: 'right', color: theme.colors.text.secondary, paddingBottom: 2 }),
-  body: css({ position: 'relative', overflowY: 'auto', overflowX: 'hidden' }),
+  body: css({ position: 'relative', flex: '1 1 0', overflowY: 'auto', overflowX: 'hidden' }),
   row: css({
     position: 'absolute',
     left: 0,
