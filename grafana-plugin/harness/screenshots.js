@@ -104,6 +104,25 @@ async function main() {
         problems.forEach((p) => failures.push(`${label}: ${p}`));
       }
     }
+    // 1,000 partitions: only a screenful in the DOM, and scrolling to the end reaches the last row
+    await page.evaluate((req) => window.pitowerHarness.render(req), {
+      view: 'leadership', fixture: 'bench', theme: 'dark', width: 760, height: 560, title: 'bench',
+    });
+    const before = await page.$$eval('#panel [data-testid="pitower-partition"]', (els) => els.length);
+    await page.$eval('#panel [data-testid="pitower-grid"]', (el) => {
+      el.scrollTop = el.scrollHeight;
+      el.dispatchEvent(new Event('scroll'));
+    });
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('#panel [data-testid="pitower-partition"]')].some((el) => el.dataset.topic === 'topic-09'),
+    );
+    const last = await page.$$eval('#panel [data-testid="pitower-partition"]', (els) =>
+      els.map((e) => `${e.dataset.topic}/${e.firstElementChild.textContent}`).pop(),
+    );
+    const bigOk = before > 20 && before < 80 && last === 'topic-09/99';
+    console.log(`${bigOk ? 'ok  ' : 'FAIL'} 1,000 partitions: ${before} rows in the DOM, scrolled to the end: last row ${last}`);
+    if (!bigOk) failures.push(`1,000 partitions: ${before} rows in the DOM, last row ${last}`);
+
     // dist/module.js as Grafana loads it: AMD, dependencies from the host
     await page.goto(`file://${path.join(__dirname, 'amd-host.html')}`);
     const distResult = await page.evaluate(() => window.renderDistPanel());

@@ -148,6 +148,7 @@ export function LeadershipView({ model, width, height, compact, skewWarnPercent 
                 className={cx(styles.row, r.offline && styles.offlineRow)}
                 style={{ top, height: rowHeight }}
                 data-testid="pitower-partition"
+                data-topic={r.topic}
               >
                 <div className={styles.label} style={{ width: LABEL_WIDTH }}>
                   {r.partition}
