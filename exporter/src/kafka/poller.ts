@@ -237,7 +237,12 @@ export class KafkaPoller {
     }
     const groups = await mapLimit(ids, 4, async (id): Promise<RawGroup | undefined> => {
       try {
-        const offsets = await withTimeout(admin.fetchOffsets({ groupId: id }), this.timeoutMs, 'groups');
+        // All committed topics at once (OffsetFetch with null topics); brokers that answer that with nothing
+        // (librdkafka's mock, pre-2.0 Kafka) are asked again for the topics we track.
+        let offsets = await withTimeout(admin.fetchOffsets({ groupId: id }), this.timeoutMs, 'groups');
+        if (offsets.length === 0 && topics.size > 0) {
+          offsets = await withTimeout(admin.fetchOffsets({ groupId: id, topics: [...topics] }), this.timeoutMs, 'groups');
+        }
         return { id, members: members.get(id), topics: offsets.filter((t) => topics.has(t.topic)) };
       } catch (err) {
         this.count('groups', err);
