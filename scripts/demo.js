@@ -40,6 +40,7 @@ const USAGE = `usage: npm run demo -- [options]
 
   --scenario <name>          steady (default) or failover
   --failover-after <dur>     failover: when broker 2 goes down (default 1m)
+  --recover-after <dur>      failover: how long broker 2 stays down (default 2m)
   --duration <dur>           stop after this long (default: run until Ctrl-C)
   --scrape-interval <dur>    Prometheus scrape and rule interval (default 5s)
   --prometheus-port <port>   Prometheus port (default 9090; 0 = any free port; a busy port falls back to any)
@@ -71,6 +72,7 @@ function parseOptions(argv) {
       options: {
         scenario: { type: 'string', default: 'steady' },
         'failover-after': { type: 'string', default: '1m' },
+        'recover-after': { type: 'string', default: '2m' },
         duration: { type: 'string' },
         'scrape-interval': { type: 'string', default: '5s' },
         'prometheus-port': { type: 'string', default: '9090' },
@@ -98,6 +100,7 @@ function parseOptions(argv) {
     help: v.help,
     scenario: v.scenario,
     failoverAfterMs: parseDurationMs(v['failover-after'], 'failover-after'),
+    recoverAfterMs: parseDurationMs(v['recover-after'], 'recover-after'),
     durationMs: v.duration === undefined ? undefined : parseDurationMs(v.duration, 'duration'),
     scrapeSeconds: scrapeMs / 1000,
     prometheusPort: port,
@@ -164,8 +167,24 @@ function tail(file, lines = 15) {
   }
 }
 
+/** Things living in this process (Kafka clients, the metadata proxy), stopped before the children. */
+const inProcessStops = [];
+
+/** `promise`, abandoned after `ms` (a Kafka client disconnecting from a dead broker can hang). */
+function within(promise, ms) {
+  let timer;
+  return Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]).finally(() => clearTimeout(timer));
+}
+
 async function stopAll() {
   stopping = true;
+  for (const stop of inProcessStops.reverse()) {
+    try {
+      await within(Promise.resolve().then(stop), 5000);
+    } catch {
+      // best effort: the processes below are what must end
+    }
+  }
   for (const entry of [...children].reverse()) {
     if (entry.exited) continue;
     if (entry.beforeStop) {
@@ -301,6 +320,56 @@ async function startKafkaMock(logDir) {
   return { entry, bootstrap: match[1].split(','), command };
 }
 
+/**
+ * test/kafka-mock/metadata-proxy.ts (a proxy in front of each mock broker that rewrites ISR and answers
+ * ListGroups/DescribeGroups/DescribeConfigs, which the 2.0.2 mock cannot), transpiled on the fly: scripts/
+ * is not compiled, and the proxy has no dependency beyond node:net.
+ */
+async function startMetadataProxy(bootstrap, dir) {
+  const ts = require('typescript');
+  const source = fs.readFileSync(path.join(ROOT, 'test', 'kafka-mock', 'metadata-proxy.ts'), 'utf8');
+  const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } });
+  const file = path.join(dir, 'metadata-proxy.js');
+  fs.writeFileSync(file, outputText);
+  const proxy = await require(file).startMetadataProxy(bootstrap);
+  proxy.overrides.controllerId = 1;
+  for (const t of KAFKA_TOPICS) proxy.overrides.topicConfigs.set(t.name, { 'min.insync.replicas': String(KAFKA_MIN_ISR) });
+  return proxy;
+}
+
+const KAFKA_MIN_ISR = 2;
+const CONSUMER_GROUP = 'dashboard-readers';
+
+/** Replica lists per "topic/partition", read from the mock (the collector's view goes through the proxy). */
+async function readReplicas(bootstrap) {
+  const { Kafka, logLevel } = require('kafkajs');
+  const admin = new Kafka({ clientId: 'pitower-demo', brokers: bootstrap, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const { topics } = await admin.fetchTopicMetadata({ topics: KAFKA_TOPICS.map((t) => t.name) });
+    const replicas = new Map();
+    for (const t of topics) for (const p of t.partitions) replicas.set(`${t.name}/${p.partitionId}`, p.replicas);
+    return replicas;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** A consumer group reading `temperature` at `perSecond` messages/s, committing every 2 s: the lag panel's data. */
+async function startSlowConsumer(bootstrap, perSecond) {
+  const { Kafka, logLevel } = require('kafkajs');
+  const consumer = new Kafka({ clientId: 'pitower-demo-reader', brokers: bootstrap, logLevel: logLevel.NOTHING }).consumer({
+    groupId: CONSUMER_GROUP,
+    sessionTimeout: 10_000,
+    rebalanceTimeout: 5_000,
+    heartbeatInterval: 1_000,
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'temperature', fromBeginning: true });
+  await consumer.run({ autoCommitInterval: 2000, eachMessage: () => sleep(1000 / perSecond) });
+  return consumer;
+}
+
 async function startMariaDb(logDir, dir) {
   const mariadbd = which('/usr/sbin/mariadbd', '/usr/sbin/mysqld');
   const installDb = which('mariadb-install-db', 'mysql_install_db');
@@ -359,6 +428,7 @@ function detectExporterModules() {
     loadRate: has('--load.rate'),
     kafka: has('--kafka.server'),
     kafkaInterval: has('--kafka.metadata-interval'),
+    kafkaOffsetsInterval: has('--kafka.offsets-interval'),
   };
 }
 
@@ -479,9 +549,37 @@ async function main() {
     if (!modules.kafka) notes.push('the Kafka collector is not registered in this build of `pitower exporter`: Kafka panels stay empty');
 
     say(`demo: starting (logs in ${logDir})`);
+    // MariaDB's install-db takes seconds: run it while Kafka comes up.
+    const mariadbStarting = options.mariadb ? startMariaDb(logDir, path.join(dir, 'mariadb')) : Promise.resolve(undefined);
+    mariadbStarting.catch(() => undefined); // awaited below; keeps an early Kafka failure from leaving it unhandled
     const kafka = options.kafka ? await startKafkaMock(logDir) : undefined;
     if (options.kafka && !kafka) notes.push('no Kafka mock cluster: needs cc and librdkafka-dev');
-    const mariadb = options.mariadb ? await startMariaDb(logDir, path.join(dir, 'mariadb')) : undefined;
+    let proxy;
+    let replicas = new Map();
+    let consumer;
+    if (kafka) {
+      try {
+        replicas = await readReplicas(kafka.bootstrap);
+        proxy = await startMetadataProxy(kafka.bootstrap, dir);
+        inProcessStops.push(() => proxy.stop());
+      } catch (err) {
+        notes.push(`no metadata proxy (${err.message}): the collector reads the mock directly, so no ISR shrinks, min ISR or consumer groups`);
+      }
+    }
+    // The consumer group joins in the background (a few seconds) while the rest starts.
+    const consumerStarting = proxy
+      ? startSlowConsumer(proxy.bootstrap, Math.max(1, options.loadRate / 2)).then(
+          (c) => {
+            consumer = c;
+            inProcessStops.push(() => c.disconnect());
+            proxy.overrides.groups.set(CONSUMER_GROUP, { members: 1 });
+          },
+          (err) => notes.push(`no consumer group (${err.message}): the consumer lag panel stays empty`),
+        )
+      : Promise.resolve();
+    // The collector talks to the proxies when they run (ISR, min ISR and groups as a real cluster reports them).
+    const collectorBootstrap = proxy ? proxy.bootstrap : kafka?.bootstrap ?? [];
+    const mariadb = await mariadbStarting;
     if (options.mariadb && !mariadb) notes.push('no MariaDB: install mariadb-server');
 
     const loadArgs = (backend, extra) =>
@@ -496,7 +594,11 @@ async function main() {
         fixture: 'pi5',
         args:
           kafka && modules.kafka
-            ? [...kafka.bootstrap.flatMap((b) => ['--kafka.server', b]), ...(modules.kafkaInterval ? ['--kafka.metadata-interval', `${Math.min(5, options.scrapeSeconds)}s`] : [])]
+            ? [
+                ...collectorBootstrap.flatMap((b) => ['--kafka.server', b]),
+                ...(modules.kafkaInterval ? ['--kafka.metadata-interval', `${Math.min(5, options.scrapeSeconds)}s`] : []),
+                ...(modules.kafkaOffsetsInterval ? ['--kafka.offsets-interval', `${Math.min(15, options.scrapeSeconds)}s`] : []),
+              ]
             : [],
       },
     ];
@@ -507,17 +609,24 @@ async function main() {
 
     const targets = { pitower: [], node: [], mysqld: [] };
     let nodeExporterMissing = false;
+    await Promise.all(
+      pis.map(async (pi) => {
+        const procfs = path.join(FIXTURES, 'procfs', pi.fixture);
+        const fixtureArgs = ['--path.sysfs', path.join(FIXTURES, 'sysfs', pi.fixture), ...(fs.existsSync(procfs) ? ['--path.procfs', procfs] : [])];
+        [pi.exporter, pi.node] = await Promise.all([
+          startExporter(`pitower-${pi.name}`, pi.host, [...fixtureArgs, ...pi.args], logDir),
+          startNodeExporter(`node-${pi.name}`, pi.host, logDir),
+        ]);
+      }),
+    );
     for (const pi of pis) {
-      const procfs = path.join(FIXTURES, 'procfs', pi.fixture);
-      const fixtureArgs = ['--path.sysfs', path.join(FIXTURES, 'sysfs', pi.fixture), ...(fs.existsSync(procfs) ? ['--path.procfs', procfs] : [])];
-      pi.exporter = await startExporter(`pitower-${pi.name}`, pi.host, [...fixtureArgs, ...pi.args], logDir);
       targets.pitower.push({ role: pi.role, target: pi.exporter.target });
-      pi.node = await startNodeExporter(`node-${pi.name}`, pi.host, logDir);
       if (pi.node) targets.node.push({ role: pi.role, target: pi.node.target });
       else nodeExporterMissing = true;
     }
     if (nodeExporterMissing) notes.push('no node_exporter: install prometheus-node-exporter (CPU and disk panels stay empty)');
     const prometheus = await startPrometheus(path.join(dir, 'prometheus'), logDir, options, targets);
+    await consumerStarting;
     const expectedUp = targets.pitower.length + targets.node.length;
     await waitFor(
       'all scrape targets up',
@@ -538,6 +647,8 @@ async function main() {
       say(`  ${pi.name.padEnd(16)} ${pi.role.padEnd(9)} pitower ${pi.exporter.url}/metrics (${what})${pi.node ? `, node_exporter ${pi.node.url}/metrics` : ''}`);
     }
     if (kafka) say(`  Kafka (mock)     ${kafka.bootstrap.join(',')}   topics ${KAFKA_TOPICS.map((t) => `${t.name} (${t.partitions})`).join(', ')}`);
+    if (proxy) say(`  Kafka (proxied)  ${proxy.bootstrap.join(',')}   what the collector sees: ISR, min.insync.replicas ${KAFKA_MIN_ISR}, groups`);
+    if (consumer) say(`  consumer group   ${CONSUMER_GROUP} reading temperature at ${Math.max(1, options.loadRate / 2)}/s (lag grows)`);
     if (mariadb) say(`  MariaDB          ${mariadb.safeUrl}`);
     say('');
     say('  Grafana: add a Prometheus datasource with the URL above, install grafana-plugin/dist as');
@@ -550,21 +661,42 @@ async function main() {
         notes.push('--scenario failover needs the Kafka mock cluster; nothing to fail over');
         say(`  note: ${notes[notes.length - 1]}`);
       } else {
-        say(`  scenario failover: broker 2 goes down in ${options.failoverAfterMs / 1000} s`);
+        say(`  scenario failover: broker 2 goes down in ${options.failoverAfterMs / 1000} s, back ${options.recoverAfterMs / 1000} s later`);
+        const partitions = KAFKA_TOPICS.flatMap((t) => Array.from({ length: t.partitions }, (_, p) => ({ topic: t.name, partition: p })));
         timers.push(
           setTimeout(async () => {
             try {
               await kafka.command('down 2');
               const moved = [];
-              for (const t of KAFKA_TOPICS) {
-                for (let p = 0; p < t.partitions; p++) {
-                  if (leaderOf(p) !== 2) continue;
-                  await kafka.command(`leader ${t.name} ${p} 3`);
-                  moved.push(`${t.name}/${p}`);
-                }
+              for (const { topic, partition } of partitions) {
+                if (leaderOf(partition) !== 2) continue;
+                await kafka.command(`leader ${topic} ${partition} 3`);
+                moved.push(`${topic}/${partition}`);
               }
               say(`demo: failover: broker 2 is down; leadership of ${moved.join(', ')} moved to broker 3`);
+              if (proxy) {
+                // What a real cluster reports next: broker 2 drops out of every ISR, and one more follower
+                // falls behind on orders/0, leaving it below min.insync.replicas.
+                for (const { topic, partition } of partitions) {
+                  const all = replicas.get(`${topic}/${partition}`) ?? [1, 2, 3];
+                  proxy.setIsr(topic, partition, all.filter((b) => b !== 2));
+                }
+                proxy.setIsr('orders', 0, [leaderOf(0)]);
+                say(`demo: failover: broker 2 left every ISR; orders/0 is down to its leader (below min.insync.replicas ${KAFKA_MIN_ISR})`);
+              }
               if (options.stateFile) writeState({ failedOver: true });
+              timers.push(
+                setTimeout(async () => {
+                  try {
+                    await kafka.command('up 2');
+                    if (proxy) for (const { topic, partition } of partitions) proxy.setIsr(topic, partition, undefined);
+                    say('demo: recovery: broker 2 is back and in every ISR; its partitions stay led by broker 3 (leader imbalance) until a preferred-leader election');
+                    if (options.stateFile) writeState({ recovered: true });
+                  } catch (err) {
+                    process.stderr.write(`demo: recovery failed: ${err.message}\n`);
+                  }
+                }, options.recoverAfterMs),
+              );
             } catch (err) {
               process.stderr.write(`demo: failover failed: ${err.message}\n`);
             }
@@ -578,11 +710,12 @@ async function main() {
       prometheus: prometheus.url,
       pids: children.map((c) => ({ name: c.name, pid: c.child.pid })),
       pis: pis.map((p) => ({ name: p.name, host: p.host, role: p.role, pitower: p.exporter.url, node: p.node?.url, backend: p.backend })),
-      kafka: kafka ? { bootstrap: kafka.bootstrap, topics: KAFKA_TOPICS } : undefined,
+      kafka: kafka ? { bootstrap: kafka.bootstrap, proxy: proxy?.bootstrap, topics: KAFKA_TOPICS, consumerGroup: consumer ? CONSUMER_GROUP : undefined } : undefined,
       mariadb: mariadb ? { url: mariadb.safeUrl } : undefined,
       modules,
       scenario: options.scenario,
       failedOver: false,
+      recovered: false,
       notes,
     };
     const writeState = (update) => {

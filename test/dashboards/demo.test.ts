@@ -28,10 +28,11 @@ interface DemoState {
   prometheus: string;
   pids: Array<{ name: string; pid: number }>;
   pis: Array<{ name: string; role: string; backend?: string }>;
-  kafka?: { bootstrap: string[] };
+  kafka?: { bootstrap: string[]; proxy?: string[]; consumerGroup?: string };
   mariadb?: { url: string };
   modules: { load: boolean; kafka: boolean };
   failedOver: boolean;
+  recovered: boolean;
   notes: string[];
 }
 
@@ -153,7 +154,8 @@ describe('demo > the whole stack', () => {
       '--scrape-interval', '1s',
       '--prometheus-port', '0',
       '--scenario', 'failover',
-      '--failover-after', '10s',
+      '--failover-after', '18s',
+      '--recover-after', '8s',
       '--load-rate', '20',
       '--state-file', stateFile,
     ]);
@@ -180,6 +182,7 @@ describe('demo > the whole stack', () => {
     const must = ['instance:pitower_temperature_celsius:max', 'instance:node_cpu_busy:ratio_rate1m', 'instance:node_disk_io_busy:max_ratio_rate1m'];
     if (s.modules.load) must.push('instance:pitower_load_transactions:rate1m', 'backend:pitower_load_latency_seconds:p99_rate1m');
     if (s.modules.kafka && s.kafka) must.push('cluster:kafka_brokers_up:sum', 'broker:kafka_partitions_led:max', 'topic:kafka_offline_partitions:sum', 'cluster:kafka_leader_changes:rate5m', 'topic:kafka_isr_shrinks:rate5m');
+    if (s.modules.kafka && s.kafka?.consumerGroup) must.push('consumergroup_topic:kafka_consumergroup_lag:sum');
     const ruleDeadline = Date.now() + 30_000;
     for (const expr of must) {
       while ((await promQuery(s.prometheus, expr)).length === 0) {
@@ -209,25 +212,45 @@ describe('demo > the whole stack', () => {
     expect(temperature.length).toBeGreaterThan(0);
     expect(Number(temperature[0].value[1])).toBeGreaterThan(20);
 
-    // Failover: broker 2 down, its partitions led by broker 3.
+    // Failover: broker 2 down, its partitions led by broker 3, out of every ISR (through the metadata
+    // proxy), orders/0 below min.insync.replicas; then recovery: ISR expands, nothing under-replicated.
+    const readState = () => JSON.parse(readFileSync(stateFile, 'utf8')) as DemoState;
+    const seen = async (expr: string, timeoutMs = 20_000) => {
+      const deadline = Date.now() + timeoutMs;
+      while ((await promQuery(s.prometheus, expr)).length === 0) {
+        if (Date.now() > deadline) throw new Error(`${expr} stayed empty:\n${run?.output()}`);
+        await sleep(500);
+      }
+    };
     if (s.kafka) {
       const failoverDeadline = Date.now() + 45_000;
-      while (!(JSON.parse(readFileSync(stateFile, 'utf8')) as DemoState).failedOver) {
+      while (!readState().failedOver) {
         if (Date.now() > failoverDeadline) throw new Error(`no failover:\n${run.output()}`);
         await sleep(500);
       }
       expect(run.output()).toContain('demo: failover: broker 2 is down; leadership of temperature/1, temperature/4, orders/1 moved to broker 3');
       if (s.modules.kafka) {
-        const seen = async (expr: string) => {
-          const deadline = Date.now() + 20_000;
-          while ((await promQuery(s.prometheus, expr)).length === 0) {
-            if (Date.now() > deadline) throw new Error(`${expr} stayed empty after the failover`);
-            await sleep(500);
-          }
-        };
         await seen('max(pitower_kafka_broker_up{broker="2"}) == 0');
         await seen('max(kafka_topic_partition_leader{topic="temperature",partition="1"}) == 3');
-        await seen('cluster:kafka_leader_changes:rate5m > 0');
+        if (s.kafka.proxy) {
+          expect(run.output()).toContain('demo: failover: broker 2 left every ISR; orders/0 is down to its leader (below min.insync.replicas 2)');
+          await seen('cluster:kafka_under_replicated_partitions:sum == 9');
+          await seen('cluster:kafka_under_min_isr_partitions:sum == 1');
+          await seen('max(pitower_kafka_partition_replica_in_sync{topic="temperature",partition="0",broker="2"}) == 0');
+          await seen('cluster:kafka_isr_shrinks:rate5m > 0');
+        }
+      }
+      const recoveryDeadline = Date.now() + 30_000;
+      while (!readState().recovered) {
+        if (Date.now() > recoveryDeadline) throw new Error(`no recovery:\n${run.output()}`);
+        await sleep(500);
+      }
+      if (s.modules.kafka) {
+        await seen('max(pitower_kafka_broker_up{broker="2"}) == 1');
+        if (s.kafka.proxy) {
+          await seen('cluster:kafka_under_replicated_partitions:sum == 0');
+          await seen('cluster:kafka_isr_expands:rate5m > 0');
+        }
       }
     }
 
