@@ -43,7 +43,7 @@ async function startDaemon(args: string[]): Promise<FastifyInstance> {
 /** Over real HTTP (fastify's inject pulls an ESM-only dependency that jest cannot load). */
 async function metrics(app: FastifyInstance): Promise<string> {
   const address = app.addresses()[0];
-  return (await fetch(`http://127.0.0.1:${address.port}/metrics`)).text();
+  return (await fetch(`http://127.0.0.1:${(address as { port: number }).port}/metrics`)).text();
 }
 
 /** The value of the one sample whose name and labels start with `prefix`. */

@@ -77,3 +77,12 @@ export async function retryUntil<T>(
     }
   }
 }
+
+/** Rejects with `message` if `promise` has not settled by `deadlineMs` (absolute, Date.now based). */
+export function withDeadline<T>(promise: Promise<T>, deadlineMs: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), Math.max(0, deadlineMs - Date.now()));
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

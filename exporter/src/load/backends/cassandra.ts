@@ -3,7 +3,7 @@ import { PitowerConnectionError, errorMessage } from '../../errors';
 import { reconcileAudit, type SeqSet } from '../audit';
 import type { LoadConfig } from '../options';
 import type { Reading } from '../reading';
-import { retryUntil } from '../retry';
+import { retryUntil, withDeadline } from '../retry';
 import { classifyCommonError, type Backend, type ErrorReason } from './backend';
 
 type CassandraConfig = NonNullable<LoadConfig['cassandra']>;
@@ -138,12 +138,4 @@ export function createCassandraBackend(config: CassandraConfig, connectTimeoutSe
     },
   };
 
-}
-
-function withDeadline<T>(promise: Promise<T>, deadlineMs: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), Math.max(0, deadlineMs - Date.now()));
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

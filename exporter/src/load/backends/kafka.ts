@@ -3,7 +3,7 @@ import { PitowerConnectionError, errorMessage } from '../../errors';
 import { reconcileAudit, type SeqSet } from '../audit';
 import type { LoadConfig } from '../options';
 import { parseReadingJson, toReadingJson, type Reading } from '../reading';
-import { retryUntil } from '../retry';
+import { retryUntil, withDeadline } from '../retry';
 import { classifyCommonError, type Backend, type ErrorReason } from './backend';
 
 type KafkaConfig = NonNullable<LoadConfig['kafka']>;
@@ -52,11 +52,11 @@ export function createKafkaBackend(config: KafkaConfig, batchSize: number, audit
     brokers: config.brokers,
     connectionTimeout: 3000,
     requestTimeout: 10000,
-    retry: { retries: 0 },
+    // the cluster's own connection retries (kafkajs applies the client-level policy to broker connections)
+    retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1000 },
     logLevel: logLevel.NOTHING,
   });
   let producer: Producer | undefined;
-  let admin: Admin | undefined;
   let startOffsets: PartitionOffsets | undefined;
   const compression = config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
 
@@ -74,17 +74,18 @@ export function createKafkaBackend(config: KafkaConfig, batchSize: number, audit
         await retryUntil(
           async () => {
             const a = kafka.admin({ retry: { retries: 0 } });
-            try {
+            const attempt = async () => {
               await a.connect();
               const topics = await a.listTopics();
               if (!topics.includes(config.topic)) {
                 await a.createTopics({ topics: [{ topic: config.topic }], waitForLeaders: true }).catch(() => undefined);
               }
               if (audit) startOffsets = await fetchOffsets(a);
-              admin = a;
-            } catch (err) {
+            };
+            try {
+              await withDeadline(attempt(), deadlineMs, 'no answer');
+            } finally {
               await a.disconnect().catch(() => undefined);
-              throw err;
             }
           },
           { deadlineMs },
@@ -102,9 +103,24 @@ export function createKafkaBackend(config: KafkaConfig, batchSize: number, audit
     },
 
     async audit(producerId: string, acknowledged: SeqSet) {
-      if (!admin || !startOffsets) throw new Error('no start offsets (connect with audit enabled)');
-      const endOffsets = await fetchOffsets(admin);
-      const seen = await readBack(kafka, config.topic, producerId, startOffsets, endOffsets);
+      if (!startOffsets) throw new Error('no start offsets (connect with audit enabled)');
+      const from = startOffsets;
+      // A fresh client per attempt: after a broker outage the run's client may still hold dead connections.
+      const seen = await retryUntil(
+        async () => {
+          const client = new Kafka({ clientId: 'pitower-audit', brokers: config.brokers, connectionTimeout: 3000, logLevel: logLevel.NOTHING });
+          const admin = client.admin();
+          let endOffsets: PartitionOffsets;
+          try {
+            await admin.connect();
+            endOffsets = await fetchOffsets(admin);
+          } finally {
+            await admin.disconnect().catch(() => undefined);
+          }
+          return readBack(client, config.topic, producerId, from, endOffsets);
+        },
+        { deadlineMs: Date.now() + 30000, backoff: { initialMs: 500, maxMs: 5000, factor: 2, jitter: 0.2 } },
+      );
       return reconcileAudit(acknowledged, seen);
     },
 
@@ -112,10 +128,8 @@ export function createKafkaBackend(config: KafkaConfig, batchSize: number, audit
 
     async close() {
       const p = producer;
-      const a = admin;
       producer = undefined;
-      admin = undefined;
-      await Promise.all([p?.disconnect().catch(() => undefined), a?.disconnect().catch(() => undefined)]);
+      await p?.disconnect().catch(() => undefined);
     },
   };
 }
