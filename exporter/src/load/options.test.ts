@@ -1,0 +1,91 @@
+import { Command } from 'commander';
+import { addOptions, resolveOptions } from '../config/options';
+import { PitowerConfigError } from '../errors';
+import { loadOptionSpecs, parseMysqlUrl, redactUrl, toLoadConfig } from './options';
+
+function configFrom(args: string[], prefix: '' | 'load.' = '', env: NodeJS.ProcessEnv = {}) {
+  const specs = loadOptionSpecs(prefix, prefix === '');
+  const command = addOptions(new Command('t').exitOverride(), specs);
+  command.parse(args, { from: 'user' });
+  return toLoadConfig(resolveOptions(command, specs, new Map(), '', env), prefix, prefix === '' ? undefined : '/sysfs');
+}
+
+describe('load > options', () => {
+  test('one table, two prefixes; cli-only options stay out of the daemon', () => {
+    const cli = loadOptionSpecs('', true).map((s) => s.flag);
+    const daemon = loadOptionSpecs('load.', false).map((s) => s.flag);
+    expect(cli).toContain('backend');
+    expect(cli).toContain('json');
+    expect(cli).toContain('path.sysfs');
+    expect(daemon).toContain('load.backend');
+    expect(daemon).toContain('load.mysql.url');
+    expect(daemon).not.toContain('load.json');
+    expect(daemon).not.toContain('load.path.sysfs');
+    expect(daemon.length).toBe(cli.length - 2);
+  });
+
+  test('defaults', () => {
+    expect(configFrom(['--backend', 'null'])).toMatchObject({
+      backend: 'null',
+      concurrency: 4,
+      rate: undefined,
+      durationSeconds: undefined,
+      count: undefined,
+      warmupSeconds: 0,
+      connectTimeoutSeconds: 10,
+      audit: false,
+      location: 'lab',
+      batchSize: 100,
+      sysfs: '/sys',
+    });
+  });
+
+  test('mysql: URL, password precedence (URL > file > $MYSQL_PASSWORD), statement options', () => {
+    const c = configFrom(['--load.backend', 'mysql', '--load.mysql.url', 'mysql://lab@db:3307/pi', '--load.rows-per-statement', '10', '--load.commit-every', '100', '--load.duration', '1m'], 'load.', { MYSQL_PASSWORD: 'envpw' });
+    expect(c.mysql).toEqual({ host: 'db', port: 3307, user: 'lab', password: 'envpw', database: 'pi', table: 'reading', rowsPerStatement: 10, commitEvery: 100 });
+    expect([c.durationSeconds, c.sysfs]).toEqual([60, '/sysfs']);
+    expect(configFrom(['--backend', 'mysql', '--mysql.url', 'mysql://lab:urlpw@db/pi'], '', { MYSQL_PASSWORD: 'envpw' }).mysql?.password).toBe('urlpw');
+  });
+
+  test('kafka: servers as repeat and comma list, acks all -> -1', () => {
+    const c = configFrom(['--backend', 'kafka', '--kafka.server', 'a:9092,b:9092', '--kafka.server', 'c:9093', '--acks', 'all', '--mode', 'batch']);
+    expect(c.kafka).toEqual({ brokers: ['a:9092', 'b:9092', 'c:9093'], topic: 'temperature', acks: -1, mode: 'batch', compression: 'none' });
+    expect(configFrom(['--backend', 'kafka', '--kafka.server', 'a:1', '--acks', '0']).kafka?.acks).toBe(0);
+  });
+
+  test('cassandra', () => {
+    const c = configFrom(['--backend', 'cassandra', '--cassandra.contact-point', 'pi1,pi2:9043', '--cassandra.partition-key', 'location', '--cassandra.consistency', 'quorum']);
+    expect(c.cassandra).toEqual({ contactPoints: ['pi1', 'pi2:9043'], localDc: 'datacenter1', keyspace: 'pitower', table: 'reading', replicationFactor: 1, partitionKey: 'location', consistency: 'quorum' });
+  });
+
+  test.each([
+    [[], '--backend is required (one of null, mysql, kafka, cassandra)'],
+    [['--backend', 'mysql'], '--mysql.url is required with --backend mysql'],
+    [['--backend', 'mysql', '--mysql.url', 'postgres://a@b/c'], '--mysql.url: "postgres://a@b/c": scheme must be mysql://'],
+    [['--backend', 'mysql', '--mysql.url', 'mysql://a:secret@b/'], '--mysql.url: "mysql://a@b/": no database (mysql://user@host:3306/database)'],
+    [['--backend', 'mysql', '--mysql.url', 'mysql://a@b/c', '--mysql.password-file', '/nonexistent/pw'], '--mysql.password-file /nonexistent/pw: cannot read: no such file'],
+    [['--backend', 'mysql', '--mysql.url', 'mysql://a@b/c', '--mysql.table', 'x;drop'], '--mysql.table: "x;drop" is not a plain identifier (letters, digits, _)'],
+    [['--backend', 'kafka'], '--kafka.server is required with --backend kafka'],
+    [['--backend', 'kafka', '--kafka.server', 'nohost'], '--kafka.server: "nohost" is not host:port'],
+    [['--backend', 'cassandra'], '--cassandra.contact-point is required with --backend cassandra'],
+    [['--backend', 'null', '--concurrency', '0'], '--concurrency: 0 is out of range 1..10000'],
+    [['--backend', 'null', '--rate', 'fast'], '--rate: "fast" is not a number'],
+    [['--backend', 'null', '--duration', '0s'], '--duration: duration must be positive, got "0s"'],
+  ])('%j -> %s', (args, message) => {
+    expect(() => configFrom(args as string[])).toThrow(new PitowerConfigError(message));
+  });
+
+  test.each([
+    ['mysql://u@h/d', { host: 'h', port: 3306, user: 'u', password: undefined, database: 'd' }],
+    ['mysql://u%40x:p%2F1@[::1]:3310/my_db', { host: '::1', port: 3310, user: 'u@x', password: 'p/1', database: 'my_db' }],
+  ])('parseMysqlUrl %s', (raw, expected) => {
+    expect(parseMysqlUrl(raw)).toEqual(expected);
+  });
+
+  test.each([
+    ['mysql://u:secret@h/d', 'mysql://u@h/d'],
+    ['mysql://u@h/d', 'mysql://u@h/d'],
+  ])('redactUrl %s', (raw, expected) => {
+    expect(redactUrl(raw)).toBe(expected);
+  });
+});

@@ -1,0 +1,77 @@
+import { formatProgressLine, formatSeconds, formatSummaryTable, RunStats, toTps, type LoadSummary } from './stats';
+import type { Reading } from './reading';
+
+const reading = {} as Reading;
+
+describe('load > stats', () => {
+  test('measured outcomes go to the histogram; warm-up is counted apart', () => {
+    const s = new RunStats();
+    for (let i = 1; i <= 100; i++) s.success(reading, i / 1000, true); // 1..100 ms
+    s.success(reading, 5, false);
+    s.failure(3, 'connection', true);
+    s.failure(2, 'timeout', false);
+    expect([s.transactions, s.errors, s.warmupTransactions, s.warmupErrors]).toEqual([100, 3, 1, 2]);
+    expect(s.errorsByReason).toEqual({ connection: 3 });
+    const l = s.latency();
+    expect(l.p50).toBeCloseTo(0.05, 3);
+    expect(l.p90).toBeCloseTo(0.09, 3);
+    expect(l.p99).toBeCloseTo(0.099, 3);
+    expect(l.max).toBeCloseTo(0.1, 3);
+  });
+
+  test('an empty run has zero latencies and tps', () => {
+    expect(new RunStats().latency()).toEqual({ p50: 0, p90: 0, p99: 0, max: 0 });
+    expect(toTps(0, 0)).toBe(0);
+    expect(toTps(500, 2)).toBe(250);
+  });
+
+  test('snapshot: tps now over the interval since the last snapshot', () => {
+    const s = new RunStats();
+    for (let i = 0; i < 10; i++) s.success(reading, 0.001, true);
+    expect(s.snapshot(1000, 0, 5000)).toMatchObject({ elapsedSeconds: 1, remainingSeconds: 4, transactions: 10, tpsNow: 0, tpsAverage: 10 });
+    for (let i = 0; i < 30; i++) s.success(reading, 0.001, true);
+    expect(s.snapshot(1500, 0, undefined)).toMatchObject({ remainingSeconds: undefined, tpsNow: 60, transactions: 40 });
+  });
+
+  test.each([
+    [2.5, '2.50 s'],
+    [0.00123, '1.23 ms'],
+    [0.00085, '850 µs'],
+  ])('formatSeconds %p -> %p', (s, text) => {
+    expect(formatSeconds(s)).toBe(text);
+  });
+
+  test('progress line and final table', () => {
+    expect(formatProgressLine({ elapsedSeconds: 3, remainingSeconds: 7, transactions: 300, errors: 2, tpsNow: 101.4, tpsAverage: 100, p50: 0.002, p99: 0.0101 })).toBe(
+      '3s/-7s  tps 101 (avg 100)  p50 2.00 ms  p99 10.10 ms  ok 300  errors 2',
+    );
+    const summary: LoadSummary = {
+      backend: 'mysql',
+      target: 'db:3306/lab',
+      mode: 'closed',
+      concurrency: 8,
+      rate: null,
+      transactions: 1000,
+      errors: 3,
+      errorsByReason: { connection: 3 },
+      seconds: 2,
+      tps: 500,
+      latency: { p50: 0.001, p90: 0.002, p99: 0.004, max: 0.5 },
+      warmup: { transactions: 0, errors: 0 },
+      audit: { acknowledged: 1000, found: 1000, lost: 0, duplicated: 0, unacknowledgedPresent: 0 },
+    };
+    expect(formatSummaryTable(summary).split('\n')).toEqual([
+      'backend       mysql db:3306/lab',
+      'loop          closed, concurrency 8',
+      'transactions  1000',
+      'errors        3 (connection 3)',
+      'seconds       2.000',
+      'tps           500.0',
+      'latency p50   1.00 ms',
+      'latency p90   2.00 ms',
+      'latency p99   4.00 ms',
+      'latency max   500.00 ms',
+      'audit         acknowledged 1000, found 1000, lost 0, duplicated 0, unacknowledged present 0',
+    ]);
+  });
+});
