@@ -17,7 +17,7 @@ describe('test > kafka-mock > metadata proxy', () => {
 
   it('rewrites ISR, leader, controller and broker addresses in metadata seen by kafkajs', async () => {
     proxy.setIsr('orders', 1, [2]);
-    proxy.setLeader('orders', 0, -1);
+    proxy.setLeader('orders', 0, 3);
     proxy.overrides.controllerId = 2;
     const kafka = new Kafka({ clientId: 'proxy-test', brokers: [proxy.bootstrap[0]], logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
@@ -28,7 +28,7 @@ describe('test > kafka-mock > metadata proxy', () => {
       expect(described.brokers.map((b) => `${b.host}:${b.port}`).sort()).toEqual([...proxy.bootstrap].sort());
       const meta = await admin.fetchTopicMetadata({ topics: ['orders'] });
       const parts = [...meta.topics[0].partitions].sort((a, b) => a.partitionId - b.partitionId);
-      expect(parts[0].leader).toBe(-1);
+      expect(parts[0].leader).toBe(3);
       expect(parts[1].isr).toEqual([2]);
       expect([...parts[0].isr].sort()).toEqual([1, 2, 3]);
       expect(proxy.metadataResponses()).toBeGreaterThan(0);
@@ -36,6 +36,19 @@ describe('test > kafka-mock > metadata proxy', () => {
       await admin.disconnect();
       proxy.setIsr('orders', 1, undefined);
       proxy.setLeader('orders', 0, undefined);
+    }
+  });
+
+  it('marks a partition overridden to no leader with LEADER_NOT_AVAILABLE, which kafkajs rejects', async () => {
+    proxy.setLeader('orders', 1, -1);
+    const kafka = new Kafka({ clientId: 'proxy-test', brokers: [proxy.bootstrap[0]], logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+    const admin = kafka.admin();
+    await admin.connect().catch(() => undefined);
+    try {
+      await expect(admin.fetchTopicMetadata({ topics: ['orders'] })).rejects.toThrow(/leader/i);
+    } finally {
+      await admin.disconnect();
+      proxy.setLeader('orders', 1, undefined);
     }
   });
 

@@ -6,7 +6,8 @@ import { createConnection, createServer, type AddressInfo, type Server, type Soc
  * forwards every frame unchanged except:
  *
  * - Metadata responses (v0..v8): broker addresses point at the proxies; ISR, leader and controller id are
- *   replaced per the override table.
+ *   replaced per the override table; a leader overridden to -1 gets error LEADER_NOT_AVAILABLE (5) as from
+ *   a real broker.
  * - FindCoordinator responses (v0..v2): the coordinator address points at its proxy.
  * - ApiVersions responses (v0..v2): advertise DescribeGroups/ListGroups v0 and DescribeConfigs v0, which the
  *   proxy answers itself from the override table (the mock implements none of them).
@@ -163,12 +164,15 @@ export function rewriteMetadata(body: Buffer, version: number, ctx: Context): Bu
     const partCount = r.int32();
     w.int32(partCount);
     for (let p = 0; p < partCount; p++) {
-      w.int16(r.int16());
+      const errorCode = r.int16();
       const index = r.int32();
-      w.int32(index);
       const key = `${name}/${index}`;
-      const leader = r.int32();
-      w.int32(ctx.overrides.leader.get(key) ?? leader);
+      const leader = ctx.overrides.leader.get(key) ?? r.int32();
+      if (ctx.overrides.leader.has(key)) r.int32();
+      // Like a real broker (and unlike the mock): a partition without leader carries LEADER_NOT_AVAILABLE.
+      w.int16(ctx.overrides.leader.get(key) === -1 ? 5 : errorCode);
+      w.int32(index);
+      w.int32(leader);
       if (version >= 7) w.int32(r.int32());
       const replicas = r.array(() => r.int32());
       w.array(replicas, (id) => w.int32(id));

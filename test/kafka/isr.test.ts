@@ -93,6 +93,21 @@ describe('test > kafka > ISR shrink and expand over the wire', () => {
     expect(m.get(`pitower_kafka_partition_leader_changes_total{${tp(0)}}`)).toBe(0);
   });
 
+  it('keeps polling through LEADER_NOT_AVAILABLE (a real broker on an offline partition): offline 1, up 1', async () => {
+    proxy.setLeader('payments', 1, -1);
+    try {
+      await harness.nextMetadata();
+      const m = await harness.scrape();
+      expect(m.get('pitower_kafka_up')).toBe(1);
+      expect(m.get(`pitower_kafka_partition_offline{${tp(1)}}`)).toBe(1);
+      expect(m.get(`kafka_topic_partition_leader{${tp(1)}}`)).toBe(-1);
+      expect(m.get(`pitower_kafka_partition_offline{${tp(0)}}`)).toBe(0);
+      expect(m.get(`kafka_topic_partitions{topic="audit"}`)).toBe(1);
+    } finally {
+      proxy.setLeader('payments', 1, undefined);
+    }
+  });
+
   it('falls back to --kafka.min-isr-default when topic configs cannot be read', async () => {
     // Straight to the mock: controller id 0 names no broker, so DescribeConfigs cannot be sent.
     const other = await startKafkaHarness(kafkaConfig([cluster.bootstrap[0]], { minIsrDefault: 4 }));

@@ -115,7 +115,8 @@ export class KafkaPoller {
     this.stopped = true;
     clearTimeout(this.metadataTimer);
     clearTimeout(this.offsetsTimer);
-    await Promise.allSettled([...this.inflight]);
+    // A poll stuck on a hanging broker must not hold up shutdown (the daemon allows 5 s in all).
+    await withTimeout(Promise.allSettled([...this.inflight]), 1000, 'stop').catch(() => undefined);
     await this.dropAdmin();
   }
 
