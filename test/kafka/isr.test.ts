@@ -108,6 +108,22 @@ describe('test > kafka > ISR shrink and expand over the wire', () => {
     }
   });
 
+  it('counts a topic-level metadata error per topic and keeps the other topics', async () => {
+    await cluster.command('topicerror audit 29');
+    try {
+      await harness.nextMetadata();
+      const m = await harness.scrape();
+      expect(m.get('pitower_kafka_up')).toBe(1);
+      expect(m.has('kafka_topic_partitions{topic="audit"}')).toBe(false);
+      expect(m.get('kafka_topic_partitions{topic="payments"}')).toBe(2);
+      expect(m.get('pitower_kafka_poll_errors_total{kind="topic",reason="TOPIC_AUTHORIZATION_FAILED"}')).toBeGreaterThanOrEqual(2);
+    } finally {
+      await cluster.command('topicerror audit 0');
+    }
+    await harness.nextMetadata();
+    expect((await harness.scrape()).get('kafka_topic_partitions{topic="audit"}')).toBe(1);
+  });
+
   it('falls back to --kafka.min-isr-default when topic configs cannot be read', async () => {
     // Straight to the mock: controller id 0 names no broker, so DescribeConfigs cannot be sent.
     const other = await startKafkaHarness(kafkaConfig([cluster.bootstrap[0]], { minIsrDefault: 4 }));

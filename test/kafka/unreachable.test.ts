@@ -59,8 +59,18 @@ describe('test > kafka > cluster unreachable', () => {
 
   it('scenario 5: the whole cluster gone (connection refused) -> up 0 and /metrics still under a second', async () => {
     await cluster.stop();
-    const m = await waitForUp(0, 15_000);
+    await waitForUp(0, 15_000);
+    const brokerUp = (m: Map<string, number>): Array<number | undefined> =>
+      [1, 2, 3].map((id) => m.get(`pitower_kafka_broker_up{broker="${id}",address="${cluster.bootstrap[id - 1]}"}`));
+    // Failed polls still probe the brokers of the last snapshot.
+    let m = await harness.scrape();
+    for (const deadline = Date.now() + 10_000; brokerUp(m).some((v) => v !== 0) && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      m = await harness.scrape();
+    }
+    expect(brokerUp(m)).toEqual([0, 0, 0]);
     expect(m.get('kafka_brokers')).toBe(3);
+    expect(m.get('kafka_topic_partitions{topic="orders"}')).toBe(3);
     for (let i = 0; i < 5; i++) {
       const { ms } = await harness.scrapeText();
       expect(ms).toBeLessThan(1000);

@@ -82,6 +82,13 @@ export class KafkaMetrics {
     this.up.set(0);
   }
 
+  /** Probe results while metadata cannot be fetched: the last snapshot with its brokers' reachability updated. */
+  onReachability(reachable: ReadonlyMap<number, boolean>): void {
+    if (this.cluster.brokers.length === 0) return;
+    this.cluster = { ...this.cluster, brokers: this.cluster.brokers.map((b) => ({ ...b, reachable: reachable.get(b.id) ?? b.reachable })) };
+    this.queue(renderClusterFamilies(this.cluster, this.counters));
+  }
+
   onPoll(kind: PollKind, seconds: number): void {
     this.duration.set({ kind }, seconds);
   }

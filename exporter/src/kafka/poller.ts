@@ -161,6 +161,10 @@ export class KafkaPoller {
       const log = this.failures === 1 ? this.logger.warn.bind(this.logger) : this.logger.debug.bind(this.logger);
       log({ err: errorMessage(err), failures: this.failures }, 'kafka metadata poll failed');
       await this.dropAdmin();
+      // Keep pitower_kafka_broker_up true to the present for the brokers we last knew.
+      const reachable = new Map<number, boolean>();
+      await Promise.all(this.metrics.latest().brokers.map(async (b) => reachable.set(b.id, await this.probe(b.host, b.port))));
+      this.metrics.onReachability(reachable);
     } finally {
       this.metrics.onPoll('metadata', Number(process.hrtime.bigint() - started) / 1e9);
     }
