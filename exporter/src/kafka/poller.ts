@@ -295,7 +295,7 @@ export class KafkaPoller {
   private scheduleMetadata(delaySeconds: number): void {
     if (this.stopped) return;
     this.metadataTimer = setTimeout(() => {
-      void this.track(this.pollMetadata()).then(() => {
+      void this.track(this.pollMetadata().catch((err) => this.count('metadata', err))).then(() => {
         const interval = this.config.metadataIntervalSeconds;
         const delay =
           this.failures === 0 ? interval : backoffSeconds(this.failures - 1, { initial: Math.min(1, interval), max: Math.max(interval, 30), jitter: 0.2 });
@@ -309,7 +309,7 @@ export class KafkaPoller {
     this.offsetsTimer = setTimeout(() => {
       // The first offsets poll waits for the first metadata snapshot; later ones run on their interval.
       const first = this.metrics.latest().takenAt === 0;
-      void this.track(this.pollOffsets()).then(() => this.scheduleOffsets(first ? Math.min(1, this.config.offsetsIntervalSeconds) : this.config.offsetsIntervalSeconds));
+      void this.track(this.pollOffsets().catch((err) => this.count('offsets', err))).then(() => this.scheduleOffsets(first ? Math.min(1, this.config.offsetsIntervalSeconds) : this.config.offsetsIntervalSeconds));
     }, delaySeconds * 1000);
   }
 }
