@@ -2,7 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { addOptions, readConfigFile, resolveOptions } from '../config/options';
-import { PitowerConfigError, PitowerConnectionError } from '../errors';
+import { diagnoseFromPrometheus, formatVerdict } from '../diagnosis/report';
+import { errorMessage, PitowerConfigError, PitowerConnectionError } from '../errors';
 import { loadOptionSpecs, toLoadConfig, type LoadConfig } from '../load/options';
 import { runLoad, type RunResult } from '../load/run';
 import type { SchedulerState } from '../load/scheduler';
@@ -67,9 +68,20 @@ export function registerLoadCommand(program: Command): void {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
-    const summary = toLoadSummary(config, stats, result);
+    const summary: LoadSummary & { diagnosis?: unknown } = toLoadSummary(config, stats, result);
     if (result.auditError) process.stderr.write(`pitower: warning: ${result.auditError}\n`);
-    process.stdout.write(json ? `${JSON.stringify(summary)}\n` : `${formatSummaryTable(summary)}\n`);
+    const prometheus = values.get('prometheus.url') as string | undefined;
+    let verdictText = '';
+    if (prometheus) {
+      try {
+        const verdict = await diagnoseFromPrometheus({ url: prometheus, start: result.startedAt, end: result.endedAt });
+        summary.diagnosis = verdict;
+        verdictText = `\n${formatVerdict(verdict)}`;
+      } catch (err) {
+        process.stderr.write(`pitower: warning: no diagnosis from --prometheus.url ${prometheus}: ${errorMessage(err).split('\n')[0]}\n`);
+      }
+    }
+    process.stdout.write(json ? `${JSON.stringify(summary)}\n` : `${formatSummaryTable(summary)}\n${verdictText}`);
   });
 }
 

@@ -21,7 +21,8 @@ describe('load > options', () => {
     expect(daemon).toContain('load.mysql.url');
     expect(daemon).not.toContain('load.json');
     expect(daemon).not.toContain('load.path.sysfs');
-    expect(daemon.length).toBe(cli.length - 2);
+    expect(daemon).not.toContain('load.prometheus.url');
+    expect(daemon.length).toBe(cli.length - 3);
   });
 
   test('defaults', () => {

@@ -67,6 +67,16 @@ const LOAD_OPTIONS: LoadOptionSpec[] = [
   // pitower load only
   { flag: 'path.sysfs', arg: '<dir>', help: 'sysfs mountpoint (the value of each reading is thermal_zone0)', default: '/sys', cliOnly: true },
   { flag: 'json', boolean: true, help: 'print one JSON object with the results on stdout instead of the table', cliOnly: true },
+  {
+    flag: 'prometheus.url',
+    arg: '<url>',
+    help: 'after the run, ask this Prometheus for the bottleneck verdict of the run\'s window (as pitower diagnose)',
+    cliOnly: true,
+    parse: (raw) => {
+      if (!/^https?:\/\/[^\s/]+/.test(raw)) throw new Error(`"${raw}" is not an http(s) URL`);
+      return raw;
+    },
+  },
 ];
 
 export function parseIdentifier(raw: string): string {
