@@ -3,6 +3,7 @@
  * that cannot answer costs one warning line, not the exit code.
  */
 import { createServer, type Server } from 'node:http';
+import { toDiagnosisWindow } from '../../exporter/src/commands/load';
 import { freePort } from '../support/mariadb';
 import { parseJsonSummary, runCli } from './run-cli';
 
@@ -27,6 +28,15 @@ afterAll(async () => {
 });
 
 describe('load > --prometheus.url', () => {
+  test.each([
+    // run start, run end (seconds) -> window start
+    [1000, 1005, 945],
+    [1000, 1200, 1000],
+    [1000, 1060, 1000],
+  ])('window of a run %p..%p starts at %p', (start, end, windowStart) => {
+    expect(toDiagnosisWindow(new Date(start * 1000), new Date(end * 1000))).toEqual({ start: new Date(windowStart * 1000), end: new Date(end * 1000) });
+  });
+
   test('asks Prometheus at the end of the run and adds the verdict to --json', async () => {
     const before = Date.now() / 1000;
     const summary = parseJsonSummary(await runCli(['load', '--backend', 'null', '--count', '1000', '--prometheus.url', `http://127.0.0.1:${port}`, '--json']));

@@ -31,6 +31,15 @@ export function toLoadSummary(config: LoadConfig, stats: RunStats, result: RunRe
   };
 }
 
+/** Prometheus needs two scrapes inside a rate() window: a run shorter than this is diagnosed over the last minute. */
+export const MIN_DIAGNOSIS_WINDOW_SECONDS = 60;
+
+/** The window asked of Prometheus after a run: the run itself, widened backwards to at least a minute. Pure. */
+export function toDiagnosisWindow(startedAt: Date, endedAt: Date): { start: Date; end: Date } {
+  const start = Math.min(startedAt.getTime(), endedAt.getTime() - MIN_DIAGNOSIS_WINDOW_SECONDS * 1000);
+  return { start: new Date(start), end: endedAt };
+}
+
 /** `pitower load`: one load run in the foreground, a progress line on a TTY, a table or `--json` at the end. */
 export function registerLoadCommand(program: Command): void {
   const specs = loadOptionSpecs('', true);
@@ -74,7 +83,7 @@ export function registerLoadCommand(program: Command): void {
     let verdictText = '';
     if (prometheus) {
       try {
-        const verdict = await diagnoseFromPrometheus({ url: prometheus, start: result.startedAt, end: result.endedAt });
+        const verdict = await diagnoseFromPrometheus({ url: prometheus, ...toDiagnosisWindow(result.startedAt, result.endedAt) });
         summary.diagnosis = verdict;
         verdictText = `\n${formatVerdict(verdict)}`;
       } catch (err) {
