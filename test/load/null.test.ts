@@ -1,0 +1,37 @@
+/**
+ * `pitower load --backend null`: the scheduler end to end without I/O (exact counts from the schedule).
+ */
+import { parseJsonSummary, runCli } from './run-cli';
+
+describe('load > null backend', () => {
+  test('open loop: warm-up readings are written but not measured', async () => {
+    const summary = parseJsonSummary(await runCli(['load', '--backend', 'null', '--rate', '100', '--warmup', '200ms', '--duration', '300ms', '--json']));
+    expect(summary.warmup).toEqual({ transactions: 20, errors: 0 });
+    expect(summary.transactions).toBe(30);
+    expect(summary).toMatchObject({ mode: 'open', rate: 100, errors: 0 });
+  });
+
+  test('--count caps an open-loop run before its duration', async () => {
+    const summary = parseJsonSummary(await runCli(['load', '--backend', 'null', '--rate', '1000', '--count', '250', '--duration', '10s', '--json']));
+    expect(summary.transactions).toBe(250);
+    expect(summary.seconds).toBeLessThan(0.5);
+  });
+
+  test('closed loop: --duration bounds the run', async () => {
+    const summary = parseJsonSummary(await runCli(['load', '--backend', 'null', '--duration', '300ms', '--concurrency', '2', '--json']));
+    expect(summary.seconds).toBeGreaterThanOrEqual(0.29);
+    expect(summary.seconds).toBeLessThan(0.6);
+    expect(summary.transactions).toBeGreaterThan(1000);
+    expect(summary).toMatchObject({ backend: 'null', mode: 'closed', concurrency: 2, errors: 0, rate: null });
+    expect(Object.keys(summary.latency)).toEqual(['p50', 'p90', 'p99', 'max']);
+  });
+
+  test('bad flags: exit 2, one line naming the flag', async () => {
+    const result = await runCli(['load', '--backend', 'null', '--rate', '-5']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('pitower: --rate: -5 is out of range 0.001..10000000\n');
+    const unknown = await runCli(['load', '--backend', 'oracle']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^pitower: option '--backend <name>' argument 'oracle' is invalid/);
+  });
+});
