@@ -35,13 +35,20 @@ function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Runs `pitower load ... --json` and returns the parsed summary plus wall seconds. */
-function pitowerLoad(args) {
+/** Runs a command under /usr/bin/time: stdout, wall seconds and the child's CPU seconds (user + system). */
+function timed(command, args) {
   const started = process.hrtime.bigint();
-  const out = spawnSync(process.execPath, [PITOWER, 'load', ...args, '--json'], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const out = spawnSync('/usr/bin/time', ['-f', 'CPU %U %S', command, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
   const wall = Number(process.hrtime.bigint() - started) / 1e9;
-  if (out.status !== 0) throw new Error(`pitower load ${args.join(' ')}: exit ${out.status}: ${out.stderr}`);
-  return { ...JSON.parse(out.stdout), wall };
+  if (out.status !== 0) throw new Error(`${command} ${args.join(' ')}: exit ${out.status}: ${out.stderr}`);
+  const cpu = /CPU ([\d.]+) ([\d.]+)\s*$/.exec(out.stderr);
+  return { stdout: out.stdout, wall, cpu: cpu ? Number(cpu[1]) + Number(cpu[2]) : NaN };
+}
+
+/** Runs `pitower load ... --json` and returns the parsed summary plus wall and CPU seconds. */
+function pitowerLoad(args) {
+  const out = timed(process.execPath, [PITOWER, 'load', ...args, '--json']);
+  return { ...JSON.parse(out.stdout), wall: out.wall, cpu: out.cpu };
 }
 
 // ---------------------------------------------------------------- MySQL
@@ -92,24 +99,39 @@ async function benchMysql() {
     pitowerLoad(['--backend', 'mysql', '--mysql.url', url, '--count', '2000', '--concurrency', '8']);
     const insert =
       "INSERT INTO bench.reading (producer,seq,host,location,timestamp_ms,note,value_celsius) VALUES ('mariadb-slap-000000-abcdefg',1,'pi-bench-01','lab',1795300000000,'',47.25)";
+    // node start-up and connect cost, subtracted from pitower's CPU time per insert
+    const startup = pitowerLoad(['--backend', 'mysql', '--mysql.url', url, '--count', '8', '--concurrency', '8']).cpu;
     const rounds = [];
-    for (let round = 0; round < 2; round++) {
-      const slapStarted = process.hrtime.bigint();
-      const slap = spawnSync(
-        'mariadb-slap',
-        ['--host=127.0.0.1', `--port=${db.port}`, '--user=bench', '--password=bench', '--create-schema=bench', '--no-drop',
-          '--concurrency=8', '--iterations=1', `--number-of-queries=${MYSQL_ROWS}`, `--query=${insert}`],
-        { encoding: 'utf8' },
-      );
-      const slapWall = Number(process.hrtime.bigint() - slapStarted) / 1e9;
-      if (slap.status !== 0) throw new Error(`mariadb-slap failed: ${slap.stderr}`);
+    for (let round = 0; round < 3; round++) {
+      const slap = timed('mariadb-slap', [
+        '--host=127.0.0.1', `--port=${db.port}`, '--user=bench', '--password=bench', '--create-schema=bench', '--no-drop',
+        '--concurrency=8', '--iterations=1', `--number-of-queries=${MYSQL_ROWS}`, `--query=${insert}`,
+      ]);
       const slapSeconds = Number(/Average number of seconds to run all queries: ([\d.]+)/.exec(slap.stdout)[1]);
       const p = pitowerLoad(['--backend', 'mysql', '--mysql.url', url, '--count', String(MYSQL_ROWS), '--concurrency', '8']);
-      rounds.push({ slapTps: MYSQL_ROWS / slapSeconds, slapWallTps: MYSQL_ROWS / slapWall, pitowerTps: p.tps, pitowerWallTps: MYSQL_ROWS / p.wall, p });
+      rounds.push({
+        slapTps: MYSQL_ROWS / slapSeconds,
+        slapWallTps: MYSQL_ROWS / slap.wall,
+        slapCpuUs: (slap.cpu / MYSQL_ROWS) * 1e6,
+        pitowerTps: p.tps,
+        pitowerWallTps: MYSQL_ROWS / p.wall,
+        pitowerCpuUs: (Math.max(0, p.cpu - startup) / MYSQL_ROWS) * 1e6,
+        p,
+      });
     }
     const rows = Number(db.sql('SELECT COUNT(*) FROM bench.reading'));
     const best = (k) => Math.max(...rounds.map((r) => r[k]));
-    return { rows, slapTps: best('slapTps'), pitowerTps: best('pitowerTps'), slapWallTps: best('slapWallTps'), pitowerWallTps: best('pitowerWallTps'), p99: rounds[rounds.length - 1].p.latency.p99 };
+    const least = (k) => Math.min(...rounds.map((r) => r[k]));
+    return {
+      rows,
+      slapTps: best('slapTps'),
+      pitowerTps: best('pitowerTps'),
+      slapWallTps: best('slapWallTps'),
+      pitowerWallTps: best('pitowerWallTps'),
+      slapCpuUs: least('slapCpuUs'),
+      pitowerCpuUs: least('pitowerCpuUs'),
+      p99: rounds[rounds.length - 1].p.latency.p99,
+    };
   } finally {
     await db.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -167,10 +189,8 @@ async function benchKafka() {
     const lines = [];
     for (let i = 0; i < KAFKA_MESSAGES; i++) lines.push(`pi-bench-01\t${reading(i)}`);
     writeFileSync(join(dir, 'in.txt'), `${lines.join('\n')}\n`);
-    const kcatStarted = process.hrtime.bigint();
-    const kcat = spawnSync('kcat', ['-P', '-b', mock.bootstrap, '-t', 'kcat', '-K', '\t', '-X', `acks=${ACKS === 'all' ? -1 : ACKS}`, '-l', join(dir, 'in.txt')], { encoding: 'utf8' });
-    const kcatSeconds = Number(process.hrtime.bigint() - kcatStarted) / 1e9;
-    if (kcat.status !== 0) throw new Error(`kcat failed: ${kcat.stderr}`);
+    const kcat = timed('kcat', ['-P', '-b', mock.bootstrap, '-t', 'kcat', '-K', '\t', '-X', `acks=${ACKS === 'all' ? -1 : ACKS}`, '-l', join(dir, 'in.txt')]);
+    const kcatSeconds = kcat.wall;
     const common = ['--backend', 'kafka', '--kafka.server', mock.bootstrap, '--topic', 'temperature', '--acks', ACKS, '--host', 'pi-bench-01'];
     const batch = pitowerLoad([...common, '--mode', 'batch', '--batch-size', '1000', '--concurrency', '8', '--count', String(KAFKA_MESSAGES)]);
     const sync = pitowerLoad([...common, '--mode', 'sync', '--concurrency', '64', '--duration', '5s']);
@@ -206,7 +226,8 @@ async function main() {
   console.log(`mysql  autocommit INSERT x${MYSQL_ROWS}, concurrency 8 (MariaDB ${execFileSync('mariadbd', ['--version'], { encoding: 'utf8' }).split(' ')[3]}, flush_log_at_trx_commit=2)`);
   console.log(`  mariadb-slap    ${fmt(m.slapTps)} rows/s  (wall incl. connect ${fmt(m.slapWallTps)})`);
   console.log(`  pitower load    ${fmt(m.pitowerTps)} rows/s  (wall incl. node start ${fmt(m.pitowerWallTps)}), p99 ${(m.p99 * 1000).toFixed(2)} ms`);
-  console.log(`  ratio           ${(m.pitowerTps / m.slapTps).toFixed(2)}x  (target >= 0.9x)`);
+  console.log(`  ratio           ${(m.pitowerTps / m.slapTps).toFixed(2)}x  (target >= 0.9x; best of 3 interleaved rounds each)`);
+  console.log(`  client CPU      mariadb-slap ${m.slapCpuUs.toFixed(1)} µs/insert, pitower ${m.pitowerCpuUs.toFixed(1)} µs/insert (start-up subtracted)`);
   const k = await benchKafka();
   console.log(`kafka  ${KAFKA_MESSAGES} readings, acks=${ACKS}, librdkafka mock (1 broker)`);
   console.log(`  kcat -P                          ${fmt(k.kcatTps)} msg/s (wall)`);

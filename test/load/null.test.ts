@@ -34,4 +34,19 @@ describe('load > null backend', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/^pitower: option '--backend <name>' argument 'oracle' is invalid/);
   });
+
+  test('SIGINT stops the run: in-flight writes finish and the results are printed, exit 0', async () => {
+    const before = new Set(process.listeners('SIGINT'));
+    const run = runCli(['load', '--backend', 'null', '--duration', '60s', '--json']);
+    await new Promise((r) => setTimeout(r, 300));
+    const added = process.listeners('SIGINT').filter((l) => !before.has(l));
+    expect(added).toHaveLength(1);
+    const started = Date.now();
+    (added[0] as () => void)();
+    const summary = parseJsonSummary(await run);
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(summary.transactions).toBeGreaterThan(0);
+    expect(summary.seconds).toBeLessThan(2);
+    expect(process.listeners('SIGINT').filter((l) => !before.has(l))).toHaveLength(0);
+  });
 });

@@ -40,6 +40,9 @@ export function toNextDueDelayMs(startMs: number, rate: number, issued: number, 
   return Math.max(0, toIntendedTimeMs(startMs, rate, issued) - nowMs);
 }
 
+/** Workers give the event loop a turn at least this often (ms). */
+const YIELD_EVERY_MS = 10;
+
 export interface ScheduleOptions {
   concurrency: number;
   /** Readings per second (open loop); undefined = closed loop. */
@@ -148,7 +151,13 @@ export function startScheduler(
 
   async function worker(index: number): Promise<void> {
     const backoff = createBackoff(options.backoff ?? DEFAULT_BACKOFF);
+    let yieldedMs = now();
     for (;;) {
+      // A backend that resolves at once (null) would otherwise loop in microtasks and starve timers and signals.
+      if (now() - yieldedMs > YIELD_EVERY_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        yieldedMs = now();
+      }
       if (stopped()) return;
       if (rate === undefined && now() >= endMs) return;
       if (taken >= available) {
