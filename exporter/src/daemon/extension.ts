@@ -3,6 +3,12 @@ import type { Registry } from 'prom-client';
 import type { Collector } from '../collectors/collector';
 import type { OptionSpec, OptionValues } from '../config/options';
 
+/** Prometheus text ready to send: plain, and the same bytes as one gzip member once compressed. */
+export interface Exposition {
+  plain: Buffer;
+  gzip?: Buffer;
+}
+
 export interface ExtensionContext {
   registry: Registry;
   logger: FastifyBaseLogger;
@@ -18,6 +24,11 @@ export interface DaemonExtension {
   start(context: ExtensionContext): Promise<void>;
   stop(): Promise<void>;
   collector?: Collector;
+  /**
+   * Pre-rendered families appended to /metrics after the registry's text: for large, poll-time data (10,000
+   * Kafka partitions) whose text is built once per poll instead of once per scrape.
+   */
+  exposition?(): Exposition;
   /** One line for the landing page, e.g. "kafka: 3 brokers at 127.0.0.1:9092, last poll 2s ago". */
   describe?(): string;
 }

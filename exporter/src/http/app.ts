@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { CollectorRunner } from '../collectors/runner';
@@ -24,10 +25,19 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
   let ready = false;
 
-  app.get(telemetryPath, async (_request, reply) => {
+  app.get(telemetryPath, async (request, reply) => {
     await runner.collect();
     const text = await registry.metrics();
-    return reply.type(registry.contentType).send(text);
+    reply.type(registry.contentType);
+    const extra = extensions.flatMap((e) => (e.exposition ? [e.exposition()] : []));
+    if (extra.length === 0) return reply.send(text);
+    // Concatenated gzip members are one valid gzip stream (RFC 1952): only the small registry text is
+    // compressed per scrape; the big pre-rendered families were compressed once, when they were polled.
+    const zipped = extra.every((x) => x.gzip !== undefined) && /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''));
+    if (zipped) {
+      return reply.header('content-encoding', 'gzip').send(Buffer.concat([gzipSync(text, { level: 1 }), ...extra.map((x) => x.gzip as Buffer)]));
+    }
+    return reply.send(Buffer.concat([Buffer.from(text), ...extra.map((x) => x.plain)]));
   });
 
   app.get('/', async (_request, reply) => {

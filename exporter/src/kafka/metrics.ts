@@ -1,8 +1,9 @@
+import { gzip } from 'node:zlib';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Exposition } from '../daemon/extension';
 import { diffSnapshots, toCounters, type PartitionCounters } from './diff';
 import { renderClusterFamilies, renderOffsetFamilies, toClampedCounts, type RenderedFamily } from './render';
 import { emptyClusterSnapshot, type ClusterSnapshot, type OffsetsSnapshot } from './snapshot';
-import { TextFamilies } from './text-family';
 
 export type PollKind = 'metadata' | 'offsets';
 /** Where a poll error happened: the whole metadata poll, one topic's metadata, offsets, groups, configs, a broker probe. */
@@ -19,8 +20,10 @@ export class KafkaMetrics {
   private offsets: OffsetsSnapshot = { takenAt: 0, partitions: [], groups: [] };
   private counters = new Map<string, PartitionCounters>();
   private clamped = new Map<string, number>();
-  private pending: RenderedFamily[] = [];
-  private readonly families: TextFamilies;
+  private clusterFamilies: RenderedFamily[] = [];
+  private offsetFamilies: RenderedFamily[] = [];
+  private exposed: Exposition = { plain: Buffer.alloc(0) };
+  private generation = 0;
   private readonly up: Gauge;
   private readonly age: Gauge;
   private readonly duration: Gauge<'kind'>;
@@ -52,9 +55,10 @@ export class KafkaMetrics {
     });
     this.up.set(0);
     for (const kind of ['metadata', 'offsets']) this.duration.set({ kind }, 0);
-    this.families = new TextFamilies(registry);
     // Every family present from the start (with no samples) so dashboards see the names at once.
-    this.families.publish([...renderClusterFamilies(this.cluster, this.counters), ...renderOffsetFamilies(this.offsets, this.clamped)]);
+    this.clusterFamilies = renderClusterFamilies(this.cluster, this.counters);
+    this.offsetFamilies = renderOffsetFamilies(this.offsets, this.clamped);
+    this.rebuild();
   }
 
   latest(): ClusterSnapshot {
@@ -69,13 +73,15 @@ export class KafkaMetrics {
     this.counters = toCounters(this.counters, next, diffSnapshots(this.cluster, next));
     this.cluster = next;
     this.up.set(1);
-    this.queue(renderClusterFamilies(next, this.counters));
+    this.clusterFamilies = renderClusterFamilies(next, this.counters);
+    this.rebuild();
   }
 
   onOffsets(next: OffsetsSnapshot): void {
     this.clamped = toClampedCounts(this.clamped, next);
     this.offsets = next;
-    this.queue(renderOffsetFamilies(next, this.clamped));
+    this.offsetFamilies = renderOffsetFamilies(next, this.clamped);
+    this.rebuild();
   }
 
   onMetadataFailure(): void {
@@ -86,7 +92,8 @@ export class KafkaMetrics {
   onReachability(reachable: ReadonlyMap<number, boolean>): void {
     if (this.cluster.brokers.length === 0) return;
     this.cluster = { ...this.cluster, brokers: this.cluster.brokers.map((b) => ({ ...b, reachable: reachable.get(b.id) ?? b.reachable })) };
-    this.queue(renderClusterFamilies(this.cluster, this.counters));
+    this.clusterFamilies = renderClusterFamilies(this.cluster, this.counters);
+    this.rebuild();
   }
 
   onPoll(kind: PollKind, seconds: number): void {
@@ -97,26 +104,40 @@ export class KafkaMetrics {
     this.errors.inc({ kind, reason });
   }
 
-  /** Scrape time: the latest rendered text into the registry, the age from the clock. */
+  /** The latest rendered families, appended to /metrics after the registry (see DaemonExtension.exposition). */
+  exposition(): Exposition {
+    return this.exposed;
+  }
+
+  /** Scrape time: the age from the clock (the rest was rendered when it was polled). */
   publish(): void {
-    if (this.pending.length > 0) {
-      this.families.publish(this.pending);
-      this.pending = [];
-    }
     const since = this.cluster.takenAt > 0 ? this.cluster.takenAt : this.startedAt;
     this.age.set(Math.max(0, (this.now() - since) / 1000));
   }
 
   unregister(): void {
-    this.families.unregister();
     for (const name of ['pitower_kafka_up', 'pitower_kafka_metadata_age_seconds', 'pitower_kafka_poll_duration_seconds', 'pitower_kafka_poll_errors_total']) {
       this.registry.removeSingleMetric(name);
     }
   }
 
-  private queue(rendered: RenderedFamily[]): void {
-    const byName = new Map(this.pending.map((f) => [f.name, f]));
-    for (const f of rendered) byName.set(f.name, f);
-    this.pending = [...byName.values()];
+  /** New text now; its gzip member follows from zlib's thread pool and is used only while still current. */
+  private rebuild(): void {
+    const plain = Buffer.from(toExpositionText([...this.clusterFamilies, ...this.offsetFamilies]));
+    const generation = ++this.generation;
+    this.exposed = { plain };
+    gzip(plain, { level: 1 }, (err, zipped) => {
+      if (!err && generation === this.generation) this.exposed = { plain, gzip: zipped };
+    });
   }
+}
+
+/** Prometheus text format for pre-rendered families, as prom-client would write them. */
+export function toExpositionText(families: readonly RenderedFamily[]): string {
+  return families
+    .map((f) => {
+      const help = f.help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+      return `# HELP ${f.name} ${help}\n# TYPE ${f.name} ${f.type}\n${f.body === '' ? '' : `${f.body}\n`}`;
+    })
+    .join('');
 }

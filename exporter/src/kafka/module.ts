@@ -32,6 +32,9 @@ export function createKafkaExtension(config: KafkaConfig): DaemonExtension & { m
         metrics?.publish();
       },
     },
+    exposition() {
+      return metrics?.exposition() ?? { plain: Buffer.alloc(0), gzip: undefined };
+    },
     describe() {
       const snapshot = metrics?.latest();
       if (!snapshot || snapshot.takenAt === 0) return `kafka: ${config.brokers.join(',')}, no metadata yet`;

@@ -72,12 +72,12 @@ describe('kafka > render', () => {
     expect(out.pitower_kafka_consumergroup_lag_clamped_total).toEqual(['pitower_kafka_consumergroup_lag_clamped_total{consumergroup="g\\"1"} 4']);
   });
 
-  it('goes through the prom-client registry unchanged and passes promtool check metrics', async () => {
+  it('appends to the prom-client registry text unchanged and passes promtool check metrics', async () => {
     const registry = new Registry();
     let now = 10_000;
     const metrics = new KafkaMetrics(registry, () => now);
     metrics.publish();
-    const empty = await registry.metrics();
+    const empty = (await registry.metrics()) + metrics.exposition().plain.toString();
     expect(empty).toContain('# TYPE kafka_topic_partition_leader gauge\n');
     expect(empty).toContain('pitower_kafka_up 0\n');
     metrics.onMetadata(snap([p('t', 0, 1, [1, 2])], { takenAt: 8_000 }));
@@ -86,7 +86,7 @@ describe('kafka > render', () => {
     metrics.onError('topic', 'UNKNOWN_TOPIC_OR_PARTITION');
     now = 11_500;
     metrics.publish();
-    const text = await registry.metrics();
+    const text = (await registry.metrics()) + metrics.exposition().plain.toString();
     expect(text).toContain('\nkafka_topic_partition_leader{topic="t",partition="0"} 2\n');
     expect(text).toContain('\npitower_kafka_partition_leader_changes_total{topic="t",partition="0"} 1\n');
     expect(text).toContain('\npitower_kafka_partition_isr_shrinks_total{topic="t",partition="0"} 1\n');

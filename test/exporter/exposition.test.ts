@@ -1,0 +1,68 @@
+import { request } from 'node:http';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { DaemonExtension } from '../../exporter/src/daemon/extension';
+import { createExporter } from '../../exporter/src/http/server';
+
+/** Raw GET (no automatic decompression), so the test sees exactly what a scraper receives. */
+function get(url: string, headers: Record<string, string>): Promise<{ encoding?: string; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    request(url, { headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (c: Buffer) => chunks.push(c));
+      response.on('end', () => resolve({ encoding: response.headers['content-encoding'], body: Buffer.concat(chunks) }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+describe('exporter > pre-rendered expositions of extensions', () => {
+  const family = '# HELP kafka_brokers Number of brokers.\n# TYPE kafka_brokers gauge\nkafka_brokers 3\n';
+  let gzipReady = true;
+  const extension: DaemonExtension = {
+    name: 'fake',
+    start: async () => undefined,
+    stop: async () => undefined,
+    exposition: () => ({ plain: Buffer.from(family), gzip: gzipReady ? gzipSync(family) : undefined }),
+  };
+
+  test('appended after the registry text: as gzip members when accepted, plain otherwise', async () => {
+    const app = createExporter(
+      {
+        listenAddress: { host: '127.0.0.1', port: 0, text: '127.0.0.1:0' },
+        telemetryPath: '/metrics',
+        sysfs: '/nonexistent',
+        procfs: '/nonexistent',
+        logLevel: 'error',
+        logFormat: 'json',
+        collectors: [],
+      },
+      [extension],
+      false,
+    );
+    const url = `${await app.listen({ host: '127.0.0.1', port: 0 })}/metrics`;
+    try {
+      const plain = await get(url, {});
+      expect(plain.encoding).toBeUndefined();
+      const text = plain.body.toString();
+      expect(text).toMatch(/^# HELP /);
+      expect(text.endsWith(`\n${family}`)).toBe(true);
+      expect(text).toContain('# TYPE pitower_build_info gauge');
+
+      const zipped = await get(url, { 'accept-encoding': 'gzip, deflate' });
+      expect(zipped.encoding).toBe('gzip');
+      const unzipped = gunzipSync(zipped.body).toString();
+      expect(unzipped.endsWith(`\n${family}`)).toBe(true);
+      const types = (t: string) => t.split('\n').filter((line) => line.startsWith('# TYPE '));
+      expect(types(unzipped)).toEqual(types(text));
+      expect(types(text).length).toBeGreaterThan(10);
+
+      gzipReady = false; // the gzip member of a new poll is not ready yet: plain text, still complete
+      const fallback = await get(url, { 'accept-encoding': 'gzip' });
+      expect(fallback.encoding).toBeUndefined();
+      expect(fallback.body.toString().endsWith(`\n${family}`)).toBe(true);
+    } finally {
+      await app.close();
+    }
+  });
+});
