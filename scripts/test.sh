@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 bash scripts/provision.sh
 bash scripts/npm-install.sh
 npm run build --silent
+npx tsc -p exporter/tsconfig.json   # type-checks the tests too (jest's ts-jest runs them without type checks)
 npm run lint --silent
 npx jest --ci "$@"
 if [ -f prometheus/test.sh ]; then bash prometheus/test.sh; fi

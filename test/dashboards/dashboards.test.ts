@@ -130,7 +130,7 @@ describe('dashboards > files', () => {
     it('has unique panel ids and panels that fit the 24-column grid', () => {
       const ids = panels.map((p) => p.id);
       expect(new Set(ids).size).toBe(ids.length);
-      for (const p of panels as Array<{ gridPos: { x: number; w: number } }>) expect(p.gridPos.x + p.gridPos.w).toBeLessThanOrEqual(24);
+      for (const p of panels as unknown as Array<{ gridPos: { x: number; w: number } }>) expect(p.gridPos.x + p.gridPos.w).toBeLessThanOrEqual(24);
     });
   });
 

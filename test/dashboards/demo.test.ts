@@ -114,8 +114,9 @@ describe('demo > options', () => {
   it('rewrites the shipped prometheus.yml to one file_sd list per job and the demo interval, keeping rules and relabelling', () => {
     const shipped = readFileSync(join(ROOT, 'prometheus', 'prometheus.yml'), 'utf8');
     const original = parseYaml(shipped) as { rule_files: string[]; scrape_configs: Array<{ job_name: string; relabel_configs: unknown }> };
-    const config = parseYaml(demo.toDemoPrometheusConfig(shipped, 2)) as typeof original & {
+    const config = parseYaml(demo.toDemoPrometheusConfig(shipped, 2)) as {
       global: Record<string, string>;
+      rule_files: string[];
       scrape_configs: Array<{ job_name: string; file_sd_configs: unknown; relabel_configs: unknown }>;
     };
     expect(config.global).toEqual({ scrape_interval: '2s', scrape_timeout: '2s', evaluation_interval: '2s' });
