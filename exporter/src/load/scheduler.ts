@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Backend, ErrorReason } from './backends/backend';
 import type { Reading } from './reading';
-import { createBackoff, DEFAULT_BACKOFF, sleep, type BackoffOptions } from './retry';
+import { createBackoff, sleep, type BackoffOptions } from './retry';
 
 /**
  * The load scheduler.
@@ -39,6 +39,9 @@ export function toOpenLoopLimit(rate: number, totalMs: number | undefined, count
 export function toNextDueDelayMs(startMs: number, rate: number, issued: number, nowMs: number): number {
   return Math.max(0, toIntendedTimeMs(startMs, rate, issued) - nowMs);
 }
+
+/** A worker's pause after a failed write: short, so a target that comes back is used within a second. */
+export const WRITE_BACKOFF: BackoffOptions = { initialMs: 50, maxMs: 1000, factor: 2, jitter: 0.2 };
 
 /** Workers give the event loop a turn at least this often (ms). */
 const YIELD_EVERY_MS = 10;
@@ -150,7 +153,7 @@ export function startScheduler(
   }
 
   async function worker(index: number): Promise<void> {
-    const backoff = createBackoff(options.backoff ?? DEFAULT_BACKOFF);
+    const backoff = createBackoff(options.backoff ?? WRITE_BACKOFF);
     let yieldedMs = now();
     for (;;) {
       // A backend that resolves at once (null) would otherwise loop in microtasks and starve timers and signals.
