@@ -36,7 +36,7 @@ describe('load > options', () => {
       connectTimeoutSeconds: 10,
       audit: false,
       location: 'lab',
-      batchSize: 100,
+      batchSize: 500,
       sysfs: '/sys',
     });
   });

@@ -36,7 +36,7 @@ const LOAD_OPTIONS: LoadOptionSpec[] = [
   { flag: 'location', arg: '<name>', help: 'location field of every reading (the Cassandra partition key)', default: 'lab' },
   { flag: 'host', arg: '<name>', help: 'host field of every reading (the Kafka message key)', default: hostname() },
   { flag: 'note', arg: '<text>', help: 'note field of every reading', default: '' },
-  { flag: 'batch-size', arg: '<n>', help: 'kafka --mode batch: messages per send', default: '100', parse: (r) => parseInteger(r, 1, 100000) },
+  { flag: 'batch-size', arg: '<n>', help: 'kafka --mode batch: messages per send', default: '500', parse: (r) => parseInteger(r, 1, 100000) },
   // MySQL
   { flag: 'mysql.url', arg: '<url>', help: 'mysql://user[:password]@host[:port]/database' },
   { flag: 'mysql.password-file', arg: '<path>', help: 'file holding the MySQL password (or set MYSQL_PASSWORD)' },

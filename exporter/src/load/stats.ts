@@ -82,11 +82,12 @@ export class RunStats implements LoadSink {
     return { p50: at(50), p90: at(90), p99: at(99), max: this.histogram.maxValue / 1e6 };
   }
 
-  /** For the progress line; `tpsNow` is over the interval since the previous snapshot. */
+  /** For the progress line; `tpsNow` is over the interval since the previous snapshot (the average at the first). */
   snapshot(nowMs: number, measureFromMs: number, endMs: number | undefined): ProgressSnapshot {
     const elapsedSeconds = Math.max(0, (nowMs - measureFromMs) / 1000);
     const previous = this.lastSnapshot;
-    const tpsNow = previous && nowMs > previous.atMs ? ((this.transactions - previous.transactions) * 1000) / (nowMs - previous.atMs) : 0;
+    const tpsAverage = elapsedSeconds > 0 ? this.transactions / elapsedSeconds : 0;
+    const tpsNow = previous && nowMs > previous.atMs ? ((this.transactions - previous.transactions) * 1000) / (nowMs - previous.atMs) : tpsAverage;
     this.lastSnapshot = { atMs: nowMs, transactions: this.transactions };
     const { p50, p99 } = this.latency();
     return {
@@ -95,7 +96,7 @@ export class RunStats implements LoadSink {
       transactions: this.transactions,
       errors: this.errors,
       tpsNow,
-      tpsAverage: elapsedSeconds > 0 ? this.transactions / elapsedSeconds : 0,
+      tpsAverage,
       p50,
       p99,
     };
