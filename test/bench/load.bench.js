@@ -38,7 +38,10 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** Runs a command under /usr/bin/time: stdout, wall seconds and the child's CPU seconds (user + system). */
 function timed(command, args) {
   const started = process.hrtime.bigint();
-  const out = spawnSync('/usr/bin/time', ['-f', 'CPU %U %S', command, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  // /usr/bin/time (Debian package `time`) gives the child's CPU; without it, CPU is reported as n/a
+  const out = existsSync('/usr/bin/time')
+    ? spawnSync('/usr/bin/time', ['-f', 'CPU %U %S', command, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 })
+    : spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
   const wall = Number(process.hrtime.bigint() - started) / 1e9;
   if (out.status !== 0) throw new Error(`${command} ${args.join(' ')}: exit ${out.status}: ${out.stderr}`);
   const cpu = /CPU ([\d.]+) ([\d.]+)\s*$/.exec(out.stderr);
