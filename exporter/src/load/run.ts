@@ -55,7 +55,7 @@ export interface RunResult {
   backend: Backend;
   producer: string;
   state: SchedulerState;
-  /** Measured seconds: end of warm-up to the last measured completion (or to the end when nothing completed). */
+  /** Measured seconds: end of warm-up to the end of the run (every worker done), so a stall at the end still counts. */
   seconds: number;
   audit?: AuditResult;
   /** Set when --audit was asked for but the read-back failed. */
@@ -112,7 +112,7 @@ export async function runLoad(config: LoadConfig, options: RunOptions): Promise<
     }
     if (backend.flush) sink.acknowledged!(await backend.flush());
     const state = scheduler.state;
-    const endMs = state.lastCompletionMs ?? state.endMs ?? performance.now();
+    const endMs = state.endMs ?? performance.now();
     const seconds = Math.max(0, (endMs - state.measureFromMs) / 1000);
     const result: RunResult = { backend, producer, state, seconds, startedAt, endedAt: new Date() };
     if (config.audit && backend.audit) {
