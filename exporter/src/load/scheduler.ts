@@ -80,8 +80,6 @@ export interface SchedulerState {
   measureFromMs: number;
   /** Set at the end of the run. */
   endMs?: number;
-  /** performance.now() of the last completion in the measured period. */
-  lastCompletionMs?: number;
 }
 
 export interface Scheduler {
@@ -182,7 +180,6 @@ export function startScheduler(
         for (let i = 0; i < n; i++) {
           const intended = rate === undefined ? sentMs : toIntendedTimeMs(startMs, rate, first + i);
           const measured = intended >= measureFromMs;
-          if (measured) state.lastCompletionMs = doneMs;
           sink.success(batch[i], (doneMs - intended) / 1000, measured);
         }
         sink.acknowledged?.(durable ?? batch);
