@@ -23,21 +23,25 @@ export function createCpufreqCollector({ registry, sysfs }: CollectorContext): C
       const cpuDir = join(sysfs, 'devices/system/cpu');
       const problems: string[] = [];
       let sources = 0;
-      for (const cpuName of await listMatching(cpuDir, /^cpu\d+$/)) {
-        const cpu = cpuName.slice(3);
-        for (const [file, gauge] of gauges) {
+      // Every attribute read in parallel (a sysfs read is a thread-pool round trip, 12 in a row add up),
+      // then set in CPU order so the exposition order does not depend on which read finished first.
+      const reads = (await listMatching(cpuDir, /^cpu\d+$/)).flatMap((cpuName) =>
+        gauges.map(async ([file, gauge]) => {
           const path = join(cpuDir, cpuName, 'cpufreq', file);
           try {
             const text = await readAttribute(path);
-            if (text === undefined) continue;
+            if (text === undefined) return undefined;
             sources++;
-            gauge.set({ cpu }, parseKilohertz(text));
+            return { gauge, cpu: cpuName.slice(3), hertz: parseKilohertz(text) };
           } catch (err) {
             sources++;
             problems.push(`${path}: ${errorMessage(err)}`);
+            return undefined;
           }
-        }
-      }
+        }),
+      );
+      for (const value of await Promise.all(reads)) if (value) value.gauge.set({ cpu: value.cpu }, value.hertz);
+      problems.sort();
       if (sources === 0) throw new PitowerNoDataError(`no cpufreq attributes under ${cpuDir}`);
       if (problems.length > 0) throw new PitowerPartialDataError(problems);
     },

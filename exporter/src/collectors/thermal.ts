@@ -29,39 +29,47 @@ export function createThermalCollector({ registry, sysfs }: CollectorContext): C
       hwmonTemp.reset();
       const problems: string[] = [];
       let sources = 0;
-
-      const thermalDir = join(sysfs, 'class/thermal');
-      for (const zone of await listMatching(thermalDir, /^thermal_zone\d+$/)) {
+      // Zones and sensors are read in parallel (each sysfs read is a thread-pool round trip); the values are
+      // set afterwards in directory order, so the exposition order does not depend on which read finished first.
+      const read = async (path: string, toSet: (celsius: number) => Promise<() => void>) => {
         sources++;
-        const path = join(thermalDir, zone, 'temp');
         try {
           const text = await readAttribute(path);
-          if (text === undefined) continue; // a zone without a temp attribute (disabled zone) is not an error
-          const type = (await readAttribute(join(thermalDir, zone, 'type'))) ?? '';
-          zoneTemp.set({ zone, type }, parseMillidegrees(text));
+          if (text !== undefined) return await toSet(parseMillidegrees(text)); // a zone without temp (disabled) is no error
         } catch (err) {
           problems.push(`${path}: ${errorMessage(err)}`);
         }
-      }
+        return undefined;
+      };
+
+      const thermalDir = join(sysfs, 'class/thermal');
+      const zones = (await listMatching(thermalDir, /^thermal_zone\d+$/)).map((zone) =>
+        read(join(thermalDir, zone, 'temp'), async (celsius) => {
+          const type = (await readAttribute(join(thermalDir, zone, 'type'))) ?? '';
+          return () => zoneTemp.set({ zone, type }, celsius);
+        }),
+      );
 
       const hwmonDir = join(sysfs, 'class/hwmon');
-      for (const hwmon of await listMatching(hwmonDir, /^hwmon\d+$/)) {
+      const chips = (await listMatching(hwmonDir, /^hwmon\d+$/)).map(async (hwmon) => {
         const dir = join(hwmonDir, hwmon);
-        const chip = (await readAttribute(join(dir, 'name')).catch(() => undefined)) ?? '';
-        for (const input of await listMatching(dir, /^temp\d+_input$/)) {
-          sources++;
-          const sensor = input.replace(/_input$/, '');
-          const path = join(dir, input);
-          try {
-            const text = await readAttribute(path);
-            if (text === undefined) continue;
-            const label = (await readAttribute(join(dir, `${sensor}_label`))) ?? '';
-            hwmonTemp.set({ hwmon, chip, sensor, label }, parseMillidegrees(text));
-          } catch (err) {
-            problems.push(`${path}: ${errorMessage(err)}`);
-          }
-        }
-      }
+        const [chip, inputs] = await Promise.all([
+          readAttribute(join(dir, 'name')).catch(() => undefined),
+          listMatching(dir, /^temp\d+_input$/),
+        ]);
+        return Promise.all(
+          inputs.map((input) => {
+            const sensor = input.replace(/_input$/, '');
+            return read(join(dir, input), async (celsius) => {
+              const label = (await readAttribute(join(dir, `${sensor}_label`))) ?? '';
+              return () => hwmonTemp.set({ hwmon, chip: chip ?? '', sensor, label }, celsius);
+            });
+          }),
+        );
+      });
+      const [zoneSets, chipSets] = await Promise.all([Promise.all(zones), Promise.all(chips)]);
+      for (const set of [...zoneSets, ...chipSets.flat()]) set?.();
+      problems.sort();
 
       if (sources === 0) throw new PitowerNoDataError(`no thermal zones or hwmon temperature inputs under ${sysfs}`);
       if (problems.length > 0) throw new PitowerPartialDataError(problems);
