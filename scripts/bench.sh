@@ -8,3 +8,5 @@ for bench in test/bench/*.bench.js; do
   echo "== $bench"
   node "$bench"
 done
+echo "== grafana-plugin render benchmark"
+npm run bench --workspace grafana-plugin --silent
