@@ -120,7 +120,7 @@ async function runSize(partitions) {
   );
   const url = await exporter.listen({ host: '127.0.0.1', port: 0 });
   const scrapes = partitions >= 10000 ? 100 : partitions >= 1000 ? 500 : 2000;
-  await new Promise((resolve) => setTimeout(resolve, 500)); // let the poll-time gzip member finish
+  await new Promise((resolve) => setTimeout(resolve, 500)); // let the poll-time deflate finish
   const ref = [];
   const pit = [];
   const plain = [];

@@ -1,8 +1,8 @@
-import { gzipSync } from 'node:zlib';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { CollectorRunner } from '../collectors/runner';
 import type { DaemonExtension } from '../daemon/extension';
+import { assembleGzip, deflatePartSync } from './gzip-stream';
 import { renderLandingPage } from './landing-page';
 
 export interface AppOptions {
@@ -31,11 +31,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
     reply.type(registry.contentType);
     const extra = extensions.flatMap((e) => (e.exposition ? [e.exposition()] : []));
     if (extra.length === 0) return reply.send(text);
-    // Concatenated gzip members are one valid gzip stream (RFC 1952): only the small registry text is
-    // compressed per scrape; the big pre-rendered families were compressed once, when they were polled.
-    const zipped = extra.every((x) => x.gzip !== undefined) && /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''));
-    if (zipped) {
-      return reply.header('content-encoding', 'gzip').send(Buffer.concat([gzipSync(text, { level: 1 }), ...extra.map((x) => x.gzip as Buffer)]));
+    // Only the small registry text is compressed per scrape; the big pre-rendered families were deflated
+    // once, when they were polled, and are spliced into the same gzip stream.
+    const deflated = extra.flatMap((x) => (x.deflated ? [x.deflated] : []));
+    if (deflated.length === extra.length && /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''))) {
+      return reply.header('content-encoding', 'gzip').send(assembleGzip([deflatePartSync(Buffer.from(text)), ...deflated]));
     }
     return reply.send(Buffer.concat([Buffer.from(text), ...extra.map((x) => x.plain)]));
   });

@@ -1,6 +1,6 @@
-import { gzip } from 'node:zlib';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Exposition } from '../daemon/extension';
+import { deflatePart } from '../http/gzip-stream';
 import { diffSnapshots, toCounters, type PartitionCounters } from './diff';
 import { renderClusterFamilies, renderOffsetFamilies, toClampedCounts, type RenderedFamily } from './render';
 import { emptyClusterSnapshot, type ClusterSnapshot, type OffsetsSnapshot } from './snapshot';
@@ -121,14 +121,17 @@ export class KafkaMetrics {
     }
   }
 
-  /** New text now; its gzip member follows from zlib's thread pool and is used only while still current. */
+  /** New text now; its deflated part follows from zlib's thread pool and is used only while still current. */
   private rebuild(): void {
     const plain = Buffer.from(toExpositionText([...this.clusterFamilies, ...this.offsetFamilies]));
     const generation = ++this.generation;
     this.exposed = { plain };
-    gzip(plain, { level: 1 }, (err, zipped) => {
-      if (!err && generation === this.generation) this.exposed = { plain, gzip: zipped };
-    });
+    deflatePart(plain).then(
+      (deflated) => {
+        if (generation === this.generation) this.exposed = { plain, deflated };
+      },
+      () => undefined, // scrapes keep getting the plain text
+    );
   }
 }
 

@@ -33,7 +33,7 @@ export function createKafkaExtension(config: KafkaConfig): DaemonExtension & { m
       },
     },
     exposition() {
-      return metrics?.exposition() ?? { plain: Buffer.alloc(0), gzip: undefined };
+      return metrics?.exposition() ?? { plain: Buffer.alloc(0) };
     },
     describe() {
       const snapshot = metrics?.latest();

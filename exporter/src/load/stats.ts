@@ -127,7 +127,7 @@ export function formatProgressLine(s: ProgressSnapshot): string {
 /** The end-of-run table. */
 export function formatSummaryTable(s: LoadSummary): string {
   const rows: [string, string][] = [
-    ['backend', `${s.backend} ${s.target}`],
+    ['backend', s.backend === 'null' ? 'null (no I/O)' : `${s.backend} ${s.target}`],
     ['loop', s.mode === 'open' ? `open, ${s.rate}/s target, concurrency ${s.concurrency}` : `closed, concurrency ${s.concurrency}`],
     ['transactions', String(s.transactions)],
     ['errors', s.errors === 0 ? '0' : `${s.errors} (${Object.entries(s.errorsByReason).map(([r, n]) => `${r} ${n}`).join(', ')})`],
