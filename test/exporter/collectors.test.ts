@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { ExporterConfig } from '../../exporter/src/config/exporter-options';
 import { createExporter } from '../../exporter/src/http/server';
+import { testExporterConfig } from '../support/exporter-config';
 import { parseMetricsText, pick } from '../support/metrics-text';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'sysfs');
@@ -11,15 +12,7 @@ const FIXTURES = join(__dirname, '..', 'fixtures', 'sysfs');
 const PROCFS = join(__dirname, '..', 'fixtures', 'procfs');
 
 function config(sysfs: string, procfs = join(PROCFS, 'laptop')): ExporterConfig {
-  return {
-    listenAddress: { host: '127.0.0.1', port: 0, text: '127.0.0.1:0' },
-    telemetryPath: '/metrics',
-    sysfs,
-    procfs,
-    logLevel: 'error',
-    logFormat: 'json',
-    collectors: ['thermal', 'throttling', 'cpufreq', 'model'],
-  };
+  return testExporterConfig({ sysfs, procfs, collectors: ['thermal', 'throttling', 'cpufreq', 'model'] });
 }
 
 /** Starts the exporter on an ephemeral port and scrapes it over real HTTP. */

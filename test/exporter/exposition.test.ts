@@ -3,6 +3,7 @@ import { gunzipSync, inflateRawSync } from 'node:zlib';
 import type { DaemonExtension } from '../../exporter/src/daemon/extension';
 import { deflatePartSync } from '../../exporter/src/http/gzip-stream';
 import { createExporter } from '../../exporter/src/http/server';
+import { testExporterConfig } from '../support/exporter-config';
 
 /** Raw GET (no automatic decompression), so the test sees exactly what a scraper receives. */
 function get(url: string, headers: Record<string, string>): Promise<{ encoding?: string; body: Buffer }> {
@@ -28,19 +29,7 @@ describe('exporter > pre-rendered expositions of extensions', () => {
   };
 
   test('appended after the registry text: spliced into one gzip member when accepted, plain otherwise', async () => {
-    const app = createExporter(
-      {
-        listenAddress: { host: '127.0.0.1', port: 0, text: '127.0.0.1:0' },
-        telemetryPath: '/metrics',
-        sysfs: '/nonexistent',
-        procfs: '/nonexistent',
-        logLevel: 'error',
-        logFormat: 'json',
-        collectors: [],
-      },
-      [extension],
-      false,
-    );
+    const app = createExporter(testExporterConfig(), [extension], false);
     const url = `${await app.listen({ host: '127.0.0.1', port: 0 })}/metrics`;
     try {
       const plain = await get(url, {});

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { testExporterConfig } from '../support/exporter-config';
 import { createExporter } from '../../exporter/src/http/server';
 import { createKafkaExtension } from '../../exporter/src/kafka/module';
 import type { KafkaConfig } from '../../exporter/src/kafka/options';
@@ -53,19 +54,7 @@ async function waitFor(what: string, timeoutMs: number, done: () => boolean): Pr
 
 export async function startKafkaHarness(config: KafkaConfig): Promise<KafkaHarness> {
   const extension = createKafkaExtension(config);
-  const app = createExporter(
-    {
-      listenAddress: { host: '127.0.0.1', port: 0, text: '127.0.0.1:0' },
-      telemetryPath: '/metrics',
-      sysfs: '/nonexistent',
-      procfs: '/nonexistent',
-      logLevel: 'error',
-      logFormat: 'logfmt',
-      collectors: [],
-    },
-    [extension],
-    false,
-  );
+  const app = createExporter(testExporterConfig({ logFormat: 'logfmt' }), [extension], false);
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   const metrics = (): NonNullable<ReturnType<typeof extension.metrics>> => {
     const m = extension.metrics();

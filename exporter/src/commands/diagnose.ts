@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { addOptions, readConfigFile, resolveOptions, type OptionSpec } from '../config/options';
+import { addCommandOptions, resolveCommandOptions, type OptionSpec } from '../config/options';
 import { parseDuration } from '../config/parse';
 import { formatSkipped, formatVerdict, readDiagnosis } from '../diagnosis/report';
 import { PitowerConfigError } from '../errors';
@@ -51,13 +51,10 @@ export const DIAGNOSE_OPTIONS: OptionSpec[] = [
 export function registerDiagnoseCommand(program: Command): void {
   const command = program
     .command('diagnose')
-    .description('ask Prometheus for the last --window and print where the bottleneck is (CPU, disk, heat, producer concurrency)')
-    .option('--config.file <path>', 'YAML file with the same keys as the flags (flags win)');
-  addOptions(command, DIAGNOSE_OPTIONS);
+    .description('ask Prometheus for the last --window and print where the bottleneck is (CPU, disk, heat, producer concurrency)');
+  addCommandOptions(command, DIAGNOSE_OPTIONS);
   command.action(async (_opts, cmd: Command) => {
-    const configPath = cmd.opts()['config.file'] as string | undefined;
-    const file = configPath ? readConfigFile(configPath) : new Map<string, unknown>();
-    const values = resolveOptions(cmd, DIAGNOSE_OPTIONS, file, configPath ?? '');
+    const values = resolveCommandOptions(cmd, DIAGNOSE_OPTIONS);
     const url = values.get('prometheus.url') as string | undefined;
     if (!url) throw new PitowerConfigError('--prometheus.url is required (or $PITOWER_PROMETHEUS_URL)');
     const windowSeconds = values.get('window') as number;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { EXPORTER_OPTIONS, toExporterConfig } from '../config/exporter-options';
-import { addOptions, readConfigFile, resolveOptions, type OptionSpec } from '../config/options';
+import { addCommandOptions, resolveCommandOptions, type OptionSpec } from '../config/options';
 import type { DaemonExtension } from '../daemon/extension';
 import { DAEMON_MODULES } from '../daemon/modules';
 import { runExporter } from '../http/server';
@@ -14,13 +14,10 @@ export function registerExporterCommand(program: Command): void {
   const specs = exporterOptionSpecs();
   const command = program
     .command('exporter')
-    .description('run the exporter daemon: thermal metrics, optional load generator and Kafka collector on /metrics')
-    .option('--config.file <path>', 'YAML file with the same keys as the flags (flags win)');
-  addOptions(command, specs);
+    .description('run the exporter daemon: thermal metrics, optional load generator and Kafka collector on /metrics');
+  addCommandOptions(command, specs);
   command.action(async (_opts, cmd: Command) => {
-    const configPath = cmd.opts()['config.file'] as string | undefined;
-    const file = configPath ? readConfigFile(configPath) : new Map<string, unknown>();
-    const values = resolveOptions(cmd, specs, file, configPath ?? '');
+    const values = resolveCommandOptions(cmd, specs);
     const config = toExporterConfig(values);
     const extensions = DAEMON_MODULES.map((m) => m.create(values)).filter((e): e is DaemonExtension => e !== undefined);
     await runExporter(config, extensions);

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { addOptions, readConfigFile, resolveOptions } from '../config/options';
+import { addCommandOptions, resolveCommandOptions } from '../config/options';
 import { diagnoseFromPrometheus, formatVerdict } from '../diagnosis/report';
 import { errorMessage, PitowerConfigError, PitowerConnectionError } from '../errors';
 import { loadOptionSpecs, toLoadConfig, type LoadConfig } from '../load/options';
@@ -45,13 +45,10 @@ export function registerLoadCommand(program: Command): void {
   const specs = loadOptionSpecs('', true);
   const command = program
     .command('load')
-    .description('write CPU-temperature readings to MySQL, Kafka or Cassandra as fast as asked, and report TPS and latency')
-    .option('--config.file <path>', 'YAML file with the same keys as the flags (flags win)');
-  addOptions(command, specs);
+    .description('write CPU-temperature readings to MySQL, Kafka or Cassandra as fast as asked, and report TPS and latency');
+  addCommandOptions(command, specs);
   command.action(async (_opts, cmd: Command) => {
-    const configPath = cmd.opts()['config.file'] as string | undefined;
-    const file = configPath ? readConfigFile(configPath) : new Map<string, unknown>();
-    const values = resolveOptions(cmd, specs, file, configPath ?? '');
+    const values = resolveCommandOptions(cmd, specs);
     const config = toLoadConfig(values, '');
     if (config.durationSeconds === undefined && config.count === undefined) config.durationSeconds = DEFAULT_DURATION_SECONDS;
     const json = values.get('json') === true;

@@ -30,6 +30,19 @@ export interface OptionSpec {
 
 export type OptionValues = Map<string, unknown>;
 
+/** Adds `--config.file` and every spec to a subcommand; resolve with resolveCommandOptions. */
+export function addCommandOptions(command: Command, specs: OptionSpec[]): Command {
+  command.option('--config.file <path>', 'YAML file with the same keys as the flags (flags win)');
+  return addOptions(command, specs);
+}
+
+/** Reads the command's `--config.file` (if given) and resolves every spec (see resolveOptions). */
+export function resolveCommandOptions(command: Command, specs: OptionSpec[], env: NodeJS.ProcessEnv = process.env): OptionValues {
+  const configPath = command.opts()['config.file'] as string | undefined;
+  const file = configPath ? readConfigFile(configPath) : new Map<string, unknown>();
+  return resolveOptions(command, specs, file, configPath ?? '', env);
+}
+
 /** Adds every spec to a commander command. */
 export function addOptions(command: Command, specs: OptionSpec[]): Command {
   for (const spec of specs) {
