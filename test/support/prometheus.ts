@@ -15,12 +15,12 @@
  * `files` are written, so `rule_files: [rules.yml]` with `files: {'rules.yml': ...}` works. The literal
  * `{{dir}}` in configYaml or in a file is replaced with the temp dir's absolute path.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { freePort, launchServer, type ServerProcess } from './server-process';
 
 export const PROMETHEUS_BIN = process.env.PITOWER_TEST_PROMETHEUS ?? '/usr/bin/prometheus';
 
@@ -63,23 +63,7 @@ export interface PrometheusHandle {
   stop(): Promise<void>;
 }
 
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
-
-/** A port that was free a moment ago on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -95,99 +79,34 @@ function writeFiles(dir: string, files: Record<string, string>): void {
 
 export async function startPrometheus(options: StartPrometheusOptions): Promise<PrometheusHandle> {
   const dir = mkdtempSync(join(tmpdir(), 'pitower-prom-'));
+  let server: ServerProcess;
   try {
     writeFiles(dir, { ...(options.files ?? {}), 'prometheus.yml': options.configYaml });
-    // The port may be taken between freePort() and Prometheus binding it: retry a few times.
-    let lastError: unknown;
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        return await launch(dir, options);
-      } catch (err) {
-        lastError = err;
-        if (!(err instanceof PortInUseError)) break;
-      }
-    }
-    throw lastError;
+    server = await launchServer({
+      name: 'prometheus',
+      bin: PROMETHEUS_BIN,
+      cwd: dir,
+      args: (port) => [
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--log.level=warn',
+        ...(options.extraArgs ?? []),
+      ],
+      readyUrl: (port) => `http://127.0.0.1:${port}/-/ready`,
+      readyTimeoutMs: options.readyTimeoutMs ?? 30_000,
+      stopTimeoutMs: 5000,
+    });
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
-}
-
-class PortInUseError extends Error {}
-
-async function launch(dir: string, options: StartPrometheusOptions): Promise<PrometheusHandle> {
-  const port = await freePort();
+  const { port } = server;
   const url = `http://127.0.0.1:${port}`;
-  const args = [
-    `--config.file=${join(dir, 'prometheus.yml')}`,
-    `--storage.tsdb.path=${join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    '--log.level=warn',
-    ...(options.extraArgs ?? []),
-  ];
-  const child = spawn(PROMETHEUS_BIN, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  running.add(child);
-  let stderr = '';
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (chunk: string) => {
-    stderr += chunk;
-    if (stderr.length > 200_000) stderr = stderr.slice(-100_000);
-  });
-  let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  const exitPromise = new Promise<void>((resolve) => {
-    child.once('exit', (code, signal) => {
-      exited = { code, signal };
-      running.delete(child);
-      resolve();
-    });
-    child.once('error', (err) => {
-      stderr += `spawn error: ${err.message}\n`;
-      exited = { code: -1, signal: null };
-      running.delete(child);
-      resolve();
-    });
-  });
-
-  let stopped = false;
   const stop = async (): Promise<void> => {
-    if (!stopped) {
-      stopped = true;
-      if (!exited) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-        await exitPromise;
-        clearTimeout(timer);
-      }
-    }
+    await server.stop();
     rmSync(dir, { recursive: true, force: true });
   };
-
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
-  for (;;) {
-    if (exited) {
-      if (/address already in use/i.test(stderr)) throw new PortInUseError(stderr);
-      throw new Error(`prometheus exited (code ${exited.code}, signal ${exited.signal}) before ready:\n${stderr}`);
-    }
-    try {
-      const res = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1000) });
-      if (res.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await stopChildOnly();
-      throw new Error(`prometheus not ready at ${url} after ${options.readyTimeoutMs ?? 30_000} ms:\n${stderr}`);
-    }
-    await sleep(100);
-  }
-
-  async function stopChildOnly(): Promise<void> {
-    if (!exited) {
-      child.kill('SIGKILL');
-      await exitPromise;
-    }
-  }
 
   const query = async (expr: string, time?: Date): Promise<PromQueryData> => {
     const params = new URLSearchParams({ query: expr });
@@ -209,13 +128,13 @@ async function launch(dir: string, options: StartPrometheusOptions): Promise<Pro
       last = await query(expr);
       if (accept(last)) return last;
       if (Date.now() > until) {
-        throw new Error(`waitForQuery(${expr}) timed out after ${timeoutMs} ms; last: ${JSON.stringify(last.result)}\n${stderr}`);
+        throw new Error(`waitForQuery(${expr}) timed out after ${timeoutMs} ms; last: ${JSON.stringify(last.result)}\n${server.log()}`);
       }
       await sleep(250);
     }
   };
 
-  return { url, port, dir, query, waitForQuery, log: () => stderr, stop };
+  return { url, port, dir, query, waitForQuery, log: server.log, stop };
 }
 
 export interface MetricsTextServer {
