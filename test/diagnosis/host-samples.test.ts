@@ -153,7 +153,7 @@ describe('diagnosis > queries', () => {
     }
     expect(queries.io).toBe('max by (instance, role) (rate(node_disk_io_time_seconds_total[300s]))');
     expect(queries.cpu).toBe(
-      '1 - (sum by (instance, role) (rate(node_cpu_seconds_total{mode=~"idle|iowait"}[300s]))' +
+      '1 - (sum by (instance, role) (rate(node_cpu_seconds_total{mode=~"idle|iowait|steal"}[300s]))' +
         ' / count by (instance, role) (rate(node_cpu_seconds_total{mode="idle"}[300s])))',
     );
   });

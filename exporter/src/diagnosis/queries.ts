@@ -20,9 +20,10 @@ const BY = 'by (instance, role)';
 
 const TEMPLATES: Record<QueryName, string> = {
   // Busy share of all cores. iowait counts as idle: a CPU waiting on the SD card is not the bottleneck,
-  // the disk is (and shows up in `io`).
+  // the disk is (and shows up in `io`). Steal (a VM host taking the CPU) is not this host's work either; the same
+  // formula as the recording rule instance:node_cpu_busy:ratio_rate1m.
   cpu:
-    `1 - (sum ${BY} (rate(node_cpu_seconds_total{mode=~"idle|iowait"}[$W]))` +
+    `1 - (sum ${BY} (rate(node_cpu_seconds_total{mode=~"idle|iowait|steal"}[$W]))` +
     ` / count ${BY} (rate(node_cpu_seconds_total{mode="idle"}[$W])))`,
   // Busy share of the busiest block device: rate of IO time, 1.0 = 1 s of IO per second = saturated.
   io: `max ${BY} (rate(node_disk_io_time_seconds_total[$W]))`,
