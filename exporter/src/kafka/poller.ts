@@ -36,8 +36,10 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 
 /** A bounded label value for an error: the Kafka error type (UNKNOWN_TOPIC_OR_PARTITION), else the class name. */
 export function toErrorReason(err: unknown): string {
-  let e = err as { type?: unknown; name?: unknown; originalError?: unknown } | undefined;
-  if (e && typeof e === 'object' && e.name === 'KafkaJSNumberOfRetriesExceeded' && e.originalError) e = e.originalError as typeof e;
+  let e = err as { type?: unknown; name?: unknown; originalError?: unknown; cause?: unknown } | undefined;
+  // kafkajs 2.2.4 keeps the retried error in `cause` (older versions: `originalError`).
+  const inner = e && typeof e === 'object' ? (e.originalError ?? e.cause) : undefined;
+  if (e && typeof e === 'object' && e.name === 'KafkaJSNumberOfRetriesExceeded' && inner) e = inner as typeof e;
   if (e instanceof PollTimeoutError) return 'timeout';
   const raw = e && typeof e === 'object' ? (typeof e.type === 'string' ? e.type : typeof e.name === 'string' ? e.name : 'unknown') : 'unknown';
   return raw.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 64) || 'unknown';
@@ -86,7 +88,6 @@ export class KafkaPoller {
   private stopped = false;
   private failures = 0;
   private minIsr = new Map<string, number>();
-  private lastGroups: RawGroup[] = [];
   private readonly timeoutMs: number;
   private readonly probe: BrokerProbe;
   private inflight = new Set<Promise<unknown>>();
@@ -179,6 +180,7 @@ export class KafkaPoller {
     const topics = snapshot.topics.map((t) => t.name);
     const wanted = new Set(topics);
     const keep = new Map(snapshot.topics.map((t) => [t.name, new Set(t.partitions.map((p) => p.partition))]));
+    const previous = this.metrics.latestOffsets().partitions;
     try {
       await this.readConfigs(admin, topics);
       const partitions: PartitionOffsets[] = [];
@@ -189,13 +191,19 @@ export class KafkaPoller {
             if (keep.get(topic)?.has(o.partition)) partitions.push({ topic, partition: o.partition, high: Number(o.high), low: Number(o.low) });
           }
         } catch (err) {
+          // kafkajs fails the whole topic when one partition has no leader: keep the topic's last known
+          // offsets (an offline partition's do not move) rather than dropping its healthy partitions too.
           this.count('offsets', err);
+          for (const p of previous) if (p.topic === topic && keep.get(topic)?.has(p.partition)) partitions.push(p);
         }
       });
       const groups = await this.readGroups(admin, wanted);
       this.metrics.onOffsets(toOffsetsSnapshot(partitions, groups, Date.now()));
     } finally {
       this.metrics.onPoll('offsets', Number(process.hrtime.bigint() - started) / 1e9);
+      // The admin was dropped (metadata failure, stop) while this poll used it: kafkajs reconnects a
+      // disconnected admin on use, so disconnect it again rather than leak its sockets.
+      if (this.admin !== admin) await admin.disconnect().catch(() => undefined);
     }
   }
 
@@ -228,8 +236,10 @@ export class KafkaPoller {
         .filter((id) => matchesFilter(id, { include: this.config.groupFilter, exclude: this.config.groupExclude }))
         .sort();
     } catch (err) {
+      // No groups rather than last poll's committed offsets against this poll's high watermarks, which
+      // would overstate every lag by the consumers' progress since.
       this.count('groups', err);
-      return this.lastGroups;
+      return [];
     }
     const members = new Map<string, number>();
     if (ids.length > 0) {
@@ -254,8 +264,7 @@ export class KafkaPoller {
         return undefined;
       }
     });
-    this.lastGroups = groups.filter((g): g is RawGroup => g !== undefined);
-    return this.lastGroups;
+    return groups.filter((g): g is RawGroup => g !== undefined);
   }
 
   private count(kind: ErrorKind, err: unknown): void {
