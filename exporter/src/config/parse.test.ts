@@ -32,6 +32,11 @@ describe('config > parse', () => {
     expect(() => parseDuration(raw)).toThrow(/invalid duration/);
   });
 
+  test.each(['25d', '24d1s', '3000000'])('duration %j is too long for a timer', (raw) => {
+    expect(() => parseDuration(raw)).toThrow('is too long: at most 24d');
+  });
+  test('24d is the longest duration', () => expect(parseDuration('24d')).toBe(24 * 86400));
+
   test('integers and numbers honour their ranges', () => {
     expect(parseInteger('8', 1, 10)).toBe(8);
     expect(() => parseInteger('0', 1, 10)).toThrow('out of range 1..10');

@@ -22,16 +22,25 @@ export function parseListenAddress(raw: string): ListenAddress {
 
 const DURATION_UNITS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 };
 
+/** Longest duration accepted: Node timers fire at once beyond 2^31-1 ms (~24.8 days). */
+export const MAX_DURATION_SECONDS = 24 * 86400;
+
 /** Prometheus-style durations: `500ms`, `5s`, `1m30s`, `2h`; a bare number is seconds. Returns seconds. */
 export function parseDuration(raw: string): number {
   const text = raw.trim();
-  if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
-  const parts = text.match(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g);
-  if (!parts || parts.join('') !== text) throw new Error(`invalid duration "${raw}": expected e.g. 500ms, 5s, 1m30s`);
-  return parts.reduce((sum, part) => {
-    const [, n, unit] = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/.exec(part) as RegExpExecArray;
-    return sum + Number(n) * DURATION_UNITS[unit];
-  }, 0);
+  let seconds: number;
+  if (/^\d+(\.\d+)?$/.test(text)) {
+    seconds = Number(text);
+  } else {
+    const parts = text.match(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g);
+    if (!parts || parts.join('') !== text) throw new Error(`invalid duration "${raw}": expected e.g. 500ms, 5s, 1m30s`);
+    seconds = parts.reduce((sum, part) => {
+      const [, n, unit] = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/.exec(part) as RegExpExecArray;
+      return sum + Number(n) * DURATION_UNITS[unit];
+    }, 0);
+  }
+  if (seconds > MAX_DURATION_SECONDS) throw new Error(`duration "${raw}" is too long: at most 24d`);
+  return seconds;
 }
 
 /** Integer within [min, max]. */
