@@ -23,12 +23,19 @@ export function createProgram(): Command {
 /** Exit code for bad input: flags, config files, unreachable targets named on the command line. */
 export const EXIT_USAGE = 2;
 
-export async function main(argv: string[]): Promise<void> {
+/**
+ * Runs the command line. Resolves to true while a daemon keeps serving (`pitower exporter`), false when the
+ * command is finished: bin/pitower.js then makes sure the process ends even if a client library left timers
+ * behind (writes abandoned at a stalled Kafka broker keep kafkajs retrying).
+ */
+export async function main(argv: string[]): Promise<boolean> {
   const program = createProgram();
   try {
     await program.parseAsync(argv);
+    return program.args[0] === 'exporter';
   } catch (err) {
     process.exitCode = exitCodeFor(err);
+    return false;
   }
 }
 

@@ -101,6 +101,21 @@ describe('load > kafka (librdkafka mock cluster)', () => {
     expect(high).toBe(1000 - lost);
   });
 
+  test('a broker that stalls mid-run cannot stretch the run: hung writes count as timeouts after the drain', async () => {
+    cluster = await startMockCluster({ brokers: 1, topics: [{ name: 'temperature', partitions: 1, replication: 1 }] });
+    const c = cluster;
+    const run = runCli(kafkaArgs(c, '--duration', '2s', '--concurrency', '4'));
+    await new Promise((r) => setTimeout(r, 1000));
+    await c.command('rtt 1 60000'); // answers in a minute: kafkajs would keep retrying for ~50 s
+    const result = await run;
+    const summary = parseJsonSummary(result);
+    // 2 s run + 10 s drain + 1 s grace for the forced close, not the client's own retries.
+    expect(result.ms).toBeLessThan(16000);
+    expect(summary.seconds).toBeCloseTo(2, 6);
+    expect(summary.errorsByReason).toMatchObject({ timeout: 4 });
+    expect(summary.transactions).toBeGreaterThan(0);
+  }, 30000);
+
   test('no broker reachable at start: exit 2 after --connect-timeout with one line naming the servers', async () => {
     const port = await freePort();
     const result = await runCli(['load', '--backend', 'kafka', '--kafka.server', `127.0.0.1:${port}`, '--connect-timeout', '1s', '--count', '5']);

@@ -123,6 +123,9 @@ export function createLoadExtension(config: LoadConfig): DaemonExtension {
           sinks: [metrics.sink, counting],
           signal: stop.signal,
           backend,
+          // The daemon has 5 s to shut down (http/server.ts): 2 s for in-flight writes, no audit read-back.
+          drainMs: 2000,
+          auditWhenStopped: false,
           onStart: (s) => {
             state = s;
             status = 'running';

@@ -45,6 +45,8 @@ export interface RunOptions {
   /** Aborting stops issuing readings; in-flight writes get `drainMs` to finish before connections are closed. */
   signal?: AbortSignal;
   drainMs?: number;
+  /** Audit even when stopped by `signal` (pitower load's Ctrl-C); the daemon's shutdown skips it. Default true. */
+  auditWhenStopped?: boolean;
   /** Called once the target is reached and the schedule has started. */
   onStart?(state: SchedulerState, backend: Backend): void;
   /** Overrides the backend (tests). */
@@ -55,7 +57,7 @@ export interface RunResult {
   backend: Backend;
   producer: string;
   state: SchedulerState;
-  /** Measured seconds: end of warm-up to the end of the run (every worker done), so a stall at the end still counts. */
+  /** Measured seconds: end of warm-up to the end of the run (every worker done, at most the end of --duration). */
   seconds: number;
   audit?: AuditResult;
   /** Set when --audit was asked for but the read-back failed. */
@@ -104,7 +106,15 @@ export async function runLoad(config: LoadConfig, options: RunOptions): Promise<
     });
     options.onStart?.(scheduler.state, backend);
     try {
-      await untilDrained(scheduler.done, stop.signal, options.drainMs ?? 10000, () => void backend.close());
+      const abandoned = await untilDrained(scheduler.done, stop.signal, options.drainMs ?? 10000, () => void backend.close());
+      if (abandoned) {
+        // Writes that neither finished nor failed after the forced close (a client that keeps retrying a
+        // stalled broker): counted as timeouts, and the run ends now rather than whenever they give up.
+        const state = scheduler.state;
+        if (state.inflight > 0) sink.failure(state.inflight, 'timeout', true);
+        state.inflight = 0;
+        state.endMs ??= performance.now();
+      }
     } finally {
       clearInterval(refresh);
       if (endTimer) clearTimeout(endTimer);
@@ -112,10 +122,12 @@ export async function runLoad(config: LoadConfig, options: RunOptions): Promise<
     }
     if (backend.flush) sink.acknowledged!(await backend.flush());
     const state = scheduler.state;
-    const endMs = state.endMs ?? performance.now();
+    // Up to the end of --duration: writes still draining after it (a stalled target) do not stretch the window.
+    const endMs = Math.min(state.endMs ?? performance.now(), state.deadlineMs);
     const seconds = Math.max(0, (endMs - state.measureFromMs) / 1000);
     const result: RunResult = { backend, producer, state, seconds, startedAt, endedAt: new Date() };
-    if (config.audit && backend.audit) {
+    const skipAudit = options.signal?.aborted === true && options.auditWhenStopped === false;
+    if (config.audit && backend.audit && !skipAudit) {
       try {
         result.audit = await backend.audit(producer, acknowledged!);
       } catch (err) {
@@ -124,24 +136,43 @@ export async function runLoad(config: LoadConfig, options: RunOptions): Promise<
     }
     return result;
   } finally {
-    await backend.close().catch(() => undefined);
+    await bounded(backend.close().catch(() => undefined), CLOSE_GRACE_MS);
   }
+}
+
+/** How long a forced or final close may take before the run stops waiting for it. */
+const CLOSE_GRACE_MS = 1000;
+
+function bounded(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  return Promise.race([promise.then(() => undefined), timeout]).finally(() => clearTimeout(timer));
 }
 
 /**
  * Waits for the scheduler; once `signal` aborts, gives in-flight writes `drainMs`, then calls `force`
- * (closing connections fails the hung writes) so that a dead target cannot hang the exit.
+ * (closing connections fails the hung writes) and waits at most CLOSE_GRACE_MS more, so that a dead target
+ * cannot hang the exit. Returns true when it stopped waiting with writes still pending.
  */
-async function untilDrained(done: Promise<void>, signal: AbortSignal | undefined, drainMs: number, force: () => void): Promise<void> {
+async function untilDrained(done: Promise<void>, signal: AbortSignal | undefined, drainMs: number, force: () => void): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
+  let giveUp: () => void = () => undefined;
+  const abandoned = new Promise<true>((resolve) => (giveUp = () => resolve(true)));
   const onAbort = () => {
-    timer = setTimeout(force, drainMs);
+    timer = setTimeout(() => {
+      force();
+      timer = setTimeout(giveUp, CLOSE_GRACE_MS);
+      timer.unref();
+    }, drainMs);
     timer.unref();
   };
   if (signal?.aborted) onAbort();
   else signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    await done;
+    return await Promise.race([done.then(() => false), abandoned]);
   } finally {
     if (timer) clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);

@@ -78,6 +78,8 @@ export interface SchedulerState {
   /** performance.now() of the start, and of the end of the warm-up. */
   startMs: number;
   measureFromMs: number;
+  /** performance.now() at which --duration ends the run (Infinity without one). */
+  deadlineMs: number;
   /** Set at the end of the run. */
   endMs?: number;
 }
@@ -106,7 +108,7 @@ export function startScheduler(
   const signal = options.signal;
   const maxBacklog = options.maxBacklog ?? Math.max(10000, (rate ?? 0) * 10);
 
-  const state: SchedulerState = { inflight: 0, issued: 0, backlog: 0, startMs, measureFromMs };
+  const state: SchedulerState = { inflight: 0, issued: 0, backlog: 0, startMs, measureFromMs, deadlineMs: endMs };
   let taken = 0;
   let available = rate === undefined ? limit : 0;
   let dispatching = rate !== undefined;
@@ -187,13 +189,13 @@ export function startScheduler(
       } catch (err) {
         const intended = rate === undefined ? sentMs : toIntendedTimeMs(startMs, rate, first);
         sink.failure(n, backend.classifyError(err), intended >= measureFromMs);
-        state.inflight -= n;
+        state.inflight = Math.max(0, state.inflight - n);
         await sleep(backoff.next(), signal);
         continue;
       } finally {
         state.backlog = Math.max(0, available - taken);
       }
-      state.inflight -= n;
+      state.inflight = Math.max(0, state.inflight - n);
     }
   }
 
