@@ -86,12 +86,16 @@ export function classifyCassandraError(err: unknown): ErrorReason {
  */
 export function createCassandraBackend(config: CassandraConfig, connectTimeoutSeconds: number, location: string): Backend {
   const target = config.contactPoints.join(',');
-  const client = new Client({
-    contactPoints: config.contactPoints,
-    localDataCenter: config.localDc,
-    socketOptions: { connectTimeout: Math.min(5000, connectTimeoutSeconds * 1000), readTimeout: 10000 },
-    queryOptions: { consistency: CONSISTENCY_CODES[config.consistency], prepare: true },
-  });
+  // A driver Client cannot connect again after shutdown(): every connect attempt (the daemon retries
+  // after a failed schema step) gets a new one.
+  const createClient = () =>
+    new Client({
+      contactPoints: config.contactPoints,
+      localDataCenter: config.localDc,
+      socketOptions: { connectTimeout: Math.min(5000, connectTimeoutSeconds * 1000), readTimeout: 10000 },
+      queryOptions: { consistency: CONSISTENCY_CODES[config.consistency], prepare: true },
+    });
+  let client = createClient();
   const insert = toInsertCql(config.keyspace, config.table);
   const startMs = Date.now();
   let closed = false;
@@ -103,6 +107,7 @@ export function createCassandraBackend(config: CassandraConfig, connectTimeoutSe
     info: { consistency: config.consistency, partition_key: config.partitionKey },
 
     async connect(deadlineMs) {
+      if (closed) client = createClient();
       closed = false;
       try {
         await retryUntil(() => withDeadline(client.connect(), deadlineMs, `no answer from ${target}`), { deadlineMs });
@@ -120,7 +125,13 @@ export function createCassandraBackend(config: CassandraConfig, connectTimeoutSe
     async audit(producer: string, acknowledged: SeqSet) {
       const seen = new Map<number, number>();
       for (const day of toDaysBetween(startMs, Date.now())) {
-        const rows = await client.execute(toAuditSelectCql(config.keyspace, config.table), [location, types.LocalDate.fromString(day), producer], { fetchSize: 5000 });
+        // Read back at ALL (QUORUM when a replica is still down): a replica that missed writes while it was
+        // down must not make acknowledged readings look lost.
+        const query = toAuditSelectCql(config.keyspace, config.table);
+        const params = [location, types.LocalDate.fromString(day), producer];
+        const rows = await client
+          .execute(query, params, { fetchSize: 5000, consistency: types.consistencies.all })
+          .catch(() => client.execute(query, params, { fetchSize: 5000, consistency: types.consistencies.quorum }));
         for await (const row of rows) {
           const seq = Number(row.seq);
           seen.set(seq, (seen.get(seq) ?? 0) + 1);
