@@ -67,10 +67,10 @@ describe('exporter > command line', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const { port } = blocker.address() as { port: number };
     try {
-      expectUsageError(
-        await runPitower(['exporter', `--web.listen-address=127.0.0.1:${port}`, `--path.sysfs=${PI4}`]),
-        new RegExp(`^pitower: --web.listen-address 127.0.0.1:${port}: address already in use$`),
-      );
+      const result = await runPitower(['exporter', `--web.listen-address=127.0.0.1:${port}`, `--path.sysfs=${PI4}`, '--load.backend=null']);
+      expectUsageError(result, new RegExp(`^pitower: --web.listen-address 127.0.0.1:${port}: address already in use$`));
+      // Nothing ran before the port was bound: no load was generated.
+      expect(result.stdout).not.toContain('load generator started');
     } finally {
       blocker.close();
     }

@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import type { Registry } from 'prom-client';
 import type { CollectorRunner } from '../collectors/runner';
 import type { DaemonExtension } from '../daemon/extension';
+import { errorMessage } from '../errors';
 import { assembleGzip, deflatePartSync } from './gzip-stream';
 import { renderLandingPage } from './landing-page';
 
@@ -56,9 +57,12 @@ export function buildApp(options: AppOptions): FastifyInstance {
     return reply.type('text/plain').send('Ready\n');
   });
 
-  app.addHook('onReady', async () => {
+  // Started once the port is bound, not on ready: a daemon that fails to listen (port in use) must not
+  // have written load or polled Kafka before it exits.
+  app.addHook('onListen', async () => {
     for (const extension of extensions) {
-      await extension.start({ registry, logger: app.log.child({ component: extension.name }) });
+      const logger = app.log.child({ component: extension.name });
+      await extension.start({ registry, logger }).catch((err: unknown) => logger.error({ err: errorMessage(err) }, 'failed to start'));
     }
     ready = true;
   });
