@@ -26,6 +26,7 @@ export class KafkaMetrics {
   private generation = 0;
   private readonly up: Gauge;
   private readonly age: Gauge;
+  private readonly offsetsAge: Gauge;
   private readonly duration: Gauge<'kind'>;
   private readonly errors: Counter<'kind' | 'reason'>;
   private readonly startedAt: number;
@@ -39,6 +40,11 @@ export class KafkaMetrics {
     this.age = new Gauge({
       name: 'pitower_kafka_metadata_age_seconds',
       help: 'Seconds since the cluster metadata shown was fetched (since exporter start before the first success).',
+      registers: [registry],
+    });
+    this.offsetsAge = new Gauge({
+      name: 'pitower_kafka_offsets_age_seconds',
+      help: 'Seconds since the offsets, consumer groups and lag shown were fetched (since exporter start before the first success).',
       registers: [registry],
     });
     this.duration = new Gauge({
@@ -113,10 +119,12 @@ export class KafkaMetrics {
   publish(): void {
     const since = this.cluster.takenAt > 0 ? this.cluster.takenAt : this.startedAt;
     this.age.set(Math.max(0, (this.now() - since) / 1000));
+    const offsetsSince = this.offsets.takenAt > 0 ? this.offsets.takenAt : this.startedAt;
+    this.offsetsAge.set(Math.max(0, (this.now() - offsetsSince) / 1000));
   }
 
   unregister(): void {
-    for (const name of ['pitower_kafka_up', 'pitower_kafka_metadata_age_seconds', 'pitower_kafka_poll_duration_seconds', 'pitower_kafka_poll_errors_total']) {
+    for (const name of ['pitower_kafka_up', 'pitower_kafka_metadata_age_seconds', 'pitower_kafka_offsets_age_seconds', 'pitower_kafka_poll_duration_seconds', 'pitower_kafka_poll_errors_total']) {
       this.registry.removeSingleMetric(name);
     }
   }

@@ -92,6 +92,7 @@ describe('kafka > render', () => {
     expect(text).toContain('\npitower_kafka_partition_isr_shrinks_total{topic="t",partition="0"} 1\n');
     expect(text).toContain('\nkafka_consumergroup_lag{consumergroup="g",topic="t",partition="0"} 2\n');
     expect(text).toContain('\npitower_kafka_metadata_age_seconds 2.5\n');
+    expect(text).toContain('\npitower_kafka_offsets_age_seconds 2\n');
     expect(text).toContain('\npitower_kafka_up 1\n');
     expect(text).toContain('\npitower_kafka_poll_errors_total{kind="topic",reason="UNKNOWN_TOPIC_OR_PARTITION"} 1\n');
     const check = execFileSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
