@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { testExporterConfig } from '../support/exporter-config';
+import { parseMetricsText } from '../support/metrics-text';
 import { createExporter } from '../../exporter/src/http/server';
 import { createKafkaExtension } from '../../exporter/src/kafka/module';
 import type { KafkaConfig } from '../../exporter/src/kafka/options';
@@ -32,16 +33,6 @@ export function kafkaConfig(brokers: string[], overrides: Partial<KafkaConfig> =
     groupFilter: /.*/,
     ...overrides,
   };
-}
-
-export function parseMetrics(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const cut = line.lastIndexOf(' ');
-    out.set(line.slice(0, cut), Number(line.slice(cut + 1)));
-  }
-  return out;
 }
 
 async function waitFor(what: string, timeoutMs: number, done: () => boolean): Promise<void> {
@@ -81,7 +72,7 @@ export async function startKafkaHarness(config: KafkaConfig): Promise<KafkaHarne
   return {
     app,
     scrapeText,
-    scrape: async () => parseMetrics((await scrapeText()).text),
+    scrape: async () => parseMetricsText((await scrapeText()).text),
     nextMetadata: (timeoutMs = 10_000) => waitNewer('the next metadata poll', () => metrics().latest().takenAt, timeoutMs),
     nextOffsets: (timeoutMs = 10_000) => waitNewer('the next offsets poll', () => metrics().latestOffsets().takenAt, timeoutMs),
     close: () => app.close(),
