@@ -43,7 +43,7 @@ describe('load > stats', () => {
 
   test('progress line and final table', () => {
     expect(formatProgressLine({ elapsedSeconds: 3, remainingSeconds: 7, transactions: 300, errors: 2, tpsNow: 101.4, tpsAverage: 100, p50: 0.002, p99: 0.0101 })).toBe(
-      '3s/-7s  tps 101 (avg 100)  p50 2.00 ms  p99 10.10 ms  ok 300  errors 2',
+      '3s, 7s left  tps 101 (avg 100)  p50 2.00 ms  p99 10.10 ms  ok 300  errors 2',
     );
     const summary: LoadSummary = {
       backend: 'mysql',

@@ -117,7 +117,7 @@ export function formatSeconds(seconds: number): string {
 
 /** One line for the TTY progress display. */
 export function formatProgressLine(s: ProgressSnapshot): string {
-  const time = s.remainingSeconds === undefined ? `${s.elapsedSeconds.toFixed(0)}s` : `${s.elapsedSeconds.toFixed(0)}s/-${s.remainingSeconds.toFixed(0)}s`;
+  const time = s.remainingSeconds === undefined ? `${s.elapsedSeconds.toFixed(0)}s` : `${s.elapsedSeconds.toFixed(0)}s, ${s.remainingSeconds.toFixed(0)}s left`;
   return (
     `${time}  tps ${s.tpsNow.toFixed(0)} (avg ${s.tpsAverage.toFixed(0)})  ` +
     `p50 ${formatSeconds(s.p50)}  p99 ${formatSeconds(s.p99)}  ok ${s.transactions}  errors ${s.errors}`
