@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs, only when missing, the system packages the tests need (Debian 12):
 #   promtool/prometheus, node_exporter, MariaDB (server + mariadb-slap), librdkafka-dev + a C compiler
-#   (for the Kafka mock cluster helper), kcat (benchmark reference), Chromium + Inter font (panel screenshots).
+#   (for the Kafka mock cluster helper), kcat (benchmark reference), Chromium + Inter font (panel screenshots),
+#   a JDK and Maven (the real Kafka lab: Apache Kafka's jars come from Maven Central, test/lab/kafka.ts) and Go
+#   (kafka_exporter, the peer built from ../shared/peers).
 # Idempotent: a machine that has everything runs no apt command at all.
 set -euo pipefail
 
@@ -16,6 +18,10 @@ declare -A NEED=(
   [cc]=gcc
   [kcat]=kcat
   [chromium]=chromium
+  [java]=default-jdk-headless
+  [javac]=default-jdk-headless
+  [mvn]=maven
+  [go]=golang-go
 )
 missing=()
 for cmd in "${!NEED[@]}"; do

@@ -52,6 +52,18 @@ describe('kafka > render', () => {
     expect(out.pitower_kafka_controller_id).toEqual(['pitower_kafka_controller_id 1']);
   });
 
+  it('a broker gone from the metadata but still assigned replicas leads 0 partitions (not no series)', () => {
+    const s = snap([p('t', 0, 2, [1, 2, 3], [2, 3]), p('t', 1, 2, [1, 3, 2], [3, 2])]);
+    const out = samples(renderClusterFamilies({ ...s, brokers: s.brokers.filter((b) => b.id !== 1) }, new Map()));
+    expect(out.kafka_brokers).toEqual(['kafka_brokers 2']);
+    expect(out.pitower_kafka_broker_partitions_led).toEqual([
+      'pitower_kafka_broker_partitions_led{broker="1"} 0',
+      'pitower_kafka_broker_partitions_led{broker="2"} 2',
+      'pitower_kafka_broker_partitions_led{broker="3"} 0',
+    ]);
+    expect(out.pitower_kafka_broker_preferred_not_leader_partitions[0]).toBe('pitower_kafka_broker_preferred_not_leader_partitions{broker="1"} 2');
+  });
+
   it.each([
     ['plain', 'plain'],
     ['a"b', 'a\\"b'],

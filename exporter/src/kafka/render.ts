@@ -68,6 +68,9 @@ export function renderClusterFamilies(snapshot: ClusterSnapshot, counters: Reado
       offline.push(`pitower_kafka_partition_offline{${tp}} ${p.leader === -1 ? 1 : 0}`);
       underMinIsr.push(`pitower_kafka_partition_under_min_isr{${tp}} ${p.isr.length < p.minIsr ? 1 : 0}`);
       for (const id of p.replicas) {
+        // A broker that is down has left the metadata but not the assignments: it leads 0, not nothing.
+        if (!led.has(id)) led.set(id, 0);
+        if (!preferredNotLeader.has(id)) preferredNotLeader.set(id, 0);
         const tpb = `${tp},broker="${id}"`;
         replicaInSync.push(`pitower_kafka_partition_replica_in_sync{${tpb}} ${isr.has(id) ? 1 : 0}`);
         replicaLeader.push(`pitower_kafka_partition_replica_leader{${tpb}} ${id === p.leader ? 1 : 0}`);

@@ -1,0 +1,51 @@
+import { startKafkaLab, type KafkaLab } from './kafka';
+
+/** The lab itself: 3 real KRaft nodes, faults by PID, preferred election, a committing consumer group. */
+describe('test > lab > real Kafka cluster', () => {
+  let lab: KafkaLab;
+
+  beforeAll(async () => {
+    lab = await startKafkaLab();
+  }, 180_000);
+
+  afterAll(async () => {
+    await lab?.stop();
+  });
+
+  it('lists 3 brokers, creates a topic with an explicit assignment, moves and restores a leader', async () => {
+    await lab.createTopic('lab-check', { assignment: [[1, 2, 3], [2, 3, 1]] });
+    expect((await lab.describeTopic('lab-check')).map((p) => p.leader)).toEqual([1, 2]);
+
+    await lab.node(1).kill();
+    expect(lab.node(1).pid()).toBeUndefined();
+    await lab.waitForTopic('lab-check', 'partition 0 led by 2 or 3 with ISR 2', (ps) => [2, 3].includes(ps[0].leader) && ps[0].isr.length === 2);
+
+    await lab.node(1).restart();
+    await lab.waitForTopic('lab-check', 'ISR of partition 0 back to 3', (ps) => ps[0].isr.length === 3);
+    await lab.electPreferredLeaders('lab-check', [0]);
+    await lab.waitForTopic('lab-check', 'partition 0 led by 1 again', (ps) => ps[0].leader === 1);
+  }, 120_000);
+
+  it('a paused follower drops out of the ISR and rejoins after resume', async () => {
+    lab.node(3).pause();
+    await lab.waitForTopic('lab-check', 'node 3 out of both ISRs', (ps) => ps.every((p) => !p.isr.includes(3)), 30_000);
+    lab.node(3).resume();
+    await lab.waitForTopic('lab-check', 'node 3 back in both ISRs', (ps) => ps.every((p) => p.isr.includes(3)), 30_000);
+  }, 90_000);
+
+  it('a consumer group member commits what it read', async () => {
+    const producer = lab.kafka().producer();
+    await producer.connect();
+    await producer.send({ topic: 'lab-check', acks: -1, messages: Array.from({ length: 10 }, (_, i) => ({ partition: i % 2, value: `m${i}` })) });
+    await producer.disconnect();
+    const consumer = await lab.startConsumer('lab-group', ['lab-check']);
+    await consumer.waitForCommitted(10);
+    expect(consumer.received()).toBe(10);
+    const offsets = await lab.kafka().admin();
+    await offsets.connect();
+    const [committed] = await offsets.fetchOffsets({ groupId: 'lab-group', topics: ['lab-check'] });
+    await offsets.disconnect();
+    expect(committed.partitions.map((p) => p.offset).sort()).toEqual(['5', '5']);
+    await consumer.stop();
+  }, 60_000);
+});

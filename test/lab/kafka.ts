@@ -1,0 +1,568 @@
+/**
+ * The real-Kafka lab: Apache Kafka from Maven Central, 3 combined KRaft nodes (broker + controller) on
+ * 127.0.0.1 with free ports and temp dirs, per-node faults, and the admin chores kafkajs lacks. Used by the
+ * Kafka scenario tests, the benchmarks and `npm run demo`.
+ *
+ *   const lab = await startKafkaLab();           // ~15 s: format 3 nodes, start, wait for 3 brokers listed
+ *   await lab.createTopic('t', { assignment: [[1, 2, 3], [2, 3, 1]] });
+ *   await lab.node(1).kill();                    // SIGKILL; pause()/resume() = SIGSTOP/SIGCONT; restart()
+ *   await lab.electPreferredLeaders('t', [0]);
+ *   await lab.stop();                            // every JVM killed by PID, temp dirs removed
+ *
+ * A node never outlives the process that started it: each JVM runs LabTools' `broker` entry, which halts
+ * when its stdin (a pipe from this process) closes, so an interrupted or killed test run leaves no Java
+ * process behind. The jars are resolved once per version into ~/.cache/pitower-lab (PITOWER_LAB_CACHE).
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Kafka, logLevel, type Admin, type Consumer, type ITopicConfig } from 'kafkajs';
+import { freePort } from '../support/server-process';
+
+const execFileP = promisify(execFile);
+
+/** The Kafka line tested by default, and the other supported one (PITOWER_KAFKA_VERSION selects). */
+export const DEFAULT_KAFKA_VERSION = '4.1.0';
+export const SUPPORTED_KAFKA_LINES = ['4.1', '3.9'];
+
+/** One line that names the lab step that failed, for a user who lacks Java or Maven or a network. */
+export class KafkaLabError extends Error {
+  override name = 'KafkaLabError';
+  constructor(step: string, detail: string) {
+    super(`kafka lab: ${step}: ${detail}`);
+  }
+}
+
+export interface KafkaLabOptions {
+  /** Apache Kafka version; default $PITOWER_KAFKA_VERSION or 4.1.0. */
+  version?: string;
+  /** Number of combined nodes, ids 1..n (default 3). */
+  nodes?: number;
+  /** JVM heap per node in MB (default 384). */
+  heapMb?: number;
+  /** Extra or overriding server.properties entries for every node. */
+  properties?: Record<string, string | number | boolean>;
+  /** How long to wait for all brokers to be listed (default 90 s). */
+  startTimeoutMs?: number;
+}
+
+export interface KafkaNode {
+  readonly id: number;
+  readonly port: number;
+  readonly controllerPort: number;
+  /** "127.0.0.1:port" of the PLAINTEXT listener. */
+  readonly address: string;
+  /** PID of the running JVM, undefined while it is down. */
+  pid(): number | undefined;
+  /** SIGKILL: a crash. Resolves once the process is gone. */
+  kill(): Promise<void>;
+  /** SIGSTOP: a stuck node (its followers stop fetching, the ISR shrinks). */
+  pause(): void;
+  /** SIGCONT. */
+  resume(): void;
+  /** Starts the node again with the same properties (kills it first if running) and waits until it is listed. */
+  restart(): Promise<void>;
+  /** The node's own log (stdout and stderr of its JVM). */
+  log(): string;
+}
+
+export interface KafkaLab {
+  readonly version: string;
+  readonly clusterId: string;
+  readonly nodes: KafkaNode[];
+  /** Every node's PLAINTEXT address. */
+  readonly bootstrap: string[];
+  node(id: number): KafkaNode;
+  /** A kafkajs client on the lab (for producers, consumers, admin). */
+  kafka(clientId?: string): Kafka;
+  /** Creates a topic with an explicit replica assignment (partition i -> assignment[i], first = preferred leader). */
+  createTopic(name: string, options: { assignment: number[][]; configs?: Record<string, string> }): Promise<void>;
+  /** Preferred-leader election through the Java admin API (kafkajs has no ElectLeaders). */
+  electPreferredLeaders(topic: string, partitions: number[]): Promise<void>;
+  /** Current metadata of a topic as the cluster reports it (leader -1 when offline). */
+  describeTopic(topic: string): Promise<Array<{ partition: number; leader: number; replicas: number[]; isr: number[] }>>;
+  /** Polls `describeTopic` until `done` holds (throws with the last state after timeoutMs). */
+  waitForTopic(
+    topic: string,
+    what: string,
+    done: (partitions: Array<{ partition: number; leader: number; replicas: number[]; isr: number[] }>) => boolean,
+    timeoutMs?: number,
+  ): Promise<void>;
+  /** A real consumer group member that consumes `topics` and commits what it read; counts what arrived. */
+  startConsumer(groupId: string, topics: string[]): Promise<LabConsumer>;
+  /** Resumes paused nodes and restarts dead ones, then waits until every broker is listed (after a fault). */
+  heal(): Promise<void>;
+  /** Kills every node by PID and removes the temp dirs. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export interface LabConsumer {
+  /** Records received so far. */
+  received(): number;
+  /** Resolves once `count` records were received and their offsets committed. */
+  waitForCommitted(count: number, timeoutMs?: number): Promise<void>;
+  /** Stops fetching but stays a member of the group (so lag builds up while the member is counted). */
+  pause(): void;
+  stop(): Promise<void>;
+}
+
+interface LabJars {
+  classpath: string;
+  classes: string;
+}
+
+const LAB_DIR = __dirname;
+const POM = join(LAB_DIR, 'kafka', 'pom.xml');
+const TOOLS_SOURCE = join(LAB_DIR, 'kafka', 'LabTools.java');
+
+function cacheRoot(): string {
+  return process.env.PITOWER_LAB_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'pitower-lab');
+}
+
+async function which(cmd: string): Promise<boolean> {
+  try {
+    await execFileP('sh', ['-c', `command -v ${cmd}`]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function lastLines(text: string, n = 3): string {
+  return text.trim().split('\n').slice(-n).join(' | ');
+}
+
+/**
+ * Resolves Apache Kafka `version`'s jars (and compiles LabTools against them) once; later calls return the
+ * cached directory at once. Keyed by version and the pom/LabTools contents, so an edit resolves again.
+ */
+export async function resolveKafkaJars(version = kafkaVersion()): Promise<LabJars> {
+  if (!/^\d+\.\d+\.\d+$/.test(version)) throw new KafkaLabError('resolve jars', `PITOWER_KAFKA_VERSION "${version}" is not x.y.z`);
+  const key = createHash('sha256').update(readFileSync(POM)).update(readFileSync(TOOLS_SOURCE)).digest('hex').slice(0, 12);
+  const dir = join(cacheRoot(), `kafka-${version}-${key}`);
+  const libs = join(dir, 'libs');
+  const classes = join(dir, 'classes');
+  const result = { classpath: `${classes}:${libs}/*`, classes };
+  if (existsSync(join(dir, '.complete'))) return result;
+
+  for (const [cmd, pkg] of [['java', 'default-jre-headless'], ['javac', 'default-jdk-headless'], ['mvn', 'maven']]) {
+    if (!(await which(cmd))) throw new KafkaLabError('resolve jars', `${cmd} is not installed (Debian: apt-get install ${pkg})`);
+  }
+  mkdirSync(cacheRoot(), { recursive: true });
+  const work = mkdtempSync(join(cacheRoot(), `.kafka-${version}-`));
+  try {
+    const profile = version.startsWith('3.') ? ['-P', 'kafka-3'] : [];
+    await execFileP(
+      'mvn',
+      ['-q', '-B', '-f', POM, `-Dkafka.version=${version}`, ...profile, 'dependency:copy-dependencies', `-DoutputDirectory=${join(work, 'libs')}`],
+      { maxBuffer: 16 << 20, timeout: 600_000 },
+    ).catch((err: { stdout?: string; stderr?: string; message: string }) => {
+      throw new KafkaLabError(`resolve Apache Kafka ${version} from Maven Central (mvn)`, lastLines(`${err.stdout ?? ''}\n${err.stderr ?? ''}`) || err.message);
+    });
+    mkdirSync(join(work, 'classes'));
+    await execFileP('javac', ['-d', join(work, 'classes'), '-cp', `${join(work, 'libs')}/*`, TOOLS_SOURCE], { maxBuffer: 16 << 20 }).catch(
+      (err: { stderr?: string; message: string }) => {
+        throw new KafkaLabError('compile test/lab/kafka/LabTools.java', lastLines(err.stderr ?? err.message));
+      },
+    );
+    writeFileSync(join(work, '.complete'), `${version}\n`);
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(work, dir);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return result;
+}
+
+export function kafkaVersion(): string {
+  return process.env.PITOWER_KAFKA_VERSION || DEFAULT_KAFKA_VERSION;
+}
+
+/** A KRaft cluster id: 16 random bytes, base64url without padding (what StorageTool random-uuid prints). */
+function newClusterId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+/** Settings that make failures show in seconds on a lab cluster (../shared/real-servers.md). */
+const LAB_PROPERTIES: Record<string, string | number | boolean> = {
+  'process.roles': 'broker,controller',
+  'controller.listener.names': 'CONTROLLER',
+  'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+  'inter.broker.listener.name': 'PLAINTEXT',
+  'num.partitions': 1,
+  'replica.lag.time.max.ms': 2000,
+  'replica.fetch.wait.max.ms': 200,
+  'broker.session.timeout.ms': 4000,
+  'broker.heartbeat.interval.ms': 1000,
+  'auto.leader.rebalance.enable': false,
+  'offsets.topic.replication.factor': 3,
+  'offsets.topic.num.partitions': 3,
+  'transaction.state.log.replication.factor': 3,
+  'transaction.state.log.min.isr': 2,
+  'min.insync.replicas': 2,
+  'group.initial.rebalance.delay.ms': 0,
+  'log.cleaner.dedupe.buffer.size': 2097152,
+  'log.segment.bytes': 16 << 20,
+  'num.network.threads': 2,
+  'num.io.threads': 2,
+  'num.recovery.threads.per.data.dir': 1,
+  'unclean.leader.election.enable': false,
+};
+
+const LOG4J2 = `status = error
+appender.console.type = Console
+appender.console.name = out
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = info
+rootLogger.appenderRef.out.ref = out
+logger.kafka.name = kafka
+logger.kafka.level = info
+logger.coord.name = org.apache.kafka
+logger.coord.level = warn
+`;
+const LOG4J1 = `log4j.rootLogger=INFO, out
+log4j.appender.out=org.apache.log4j.ConsoleAppender
+log4j.appender.out.layout=org.apache.log4j.PatternLayout
+log4j.appender.out.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.org.apache.kafka=WARN
+`;
+
+const liveChildren = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of liveChildren) {
+    child.kill('SIGCONT');
+    child.kill('SIGKILL');
+  }
+});
+
+async function waitUntil(what: string, timeoutMs: number, check: () => Promise<boolean>, describe?: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${describe ? `: ${describe()}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+const ROOT_PREFIX = 'pitower-kafka-lab-';
+
+/** Removes the temp dirs of labs whose process is gone (a run that was killed could not clean up). */
+function removeAbandonedLabs(): void {
+  for (const name of readdirSync(tmpdir())) {
+    if (!name.startsWith(ROOT_PREFIX)) continue;
+    const dir = join(tmpdir(), name);
+    let owner = NaN;
+    try {
+      owner = Number(readFileSync(join(dir, 'owner.pid'), 'utf8'));
+    } catch {
+      // no owner file yet: a lab being set up right now, or not ours
+      continue;
+    }
+    try {
+      process.kill(owner, 0);
+    } catch {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+export async function startKafkaLab(options: KafkaLabOptions = {}): Promise<KafkaLab> {
+  const version = options.version ?? kafkaVersion();
+  const count = options.nodes ?? 3;
+  const jars = await resolveKafkaJars(version);
+  removeAbandonedLabs();
+  const root = mkdtempSync(join(tmpdir(), ROOT_PREFIX));
+  writeFileSync(join(root, 'owner.pid'), String(process.pid));
+  const clusterId = newClusterId();
+  const ports: Array<{ port: number; controllerPort: number }> = [];
+  const taken = new Set<number>();
+  for (let i = 0; i < count; i++) {
+    const pick = async (): Promise<number> => {
+      for (;;) {
+        const p = await freePort();
+        if (!taken.has(p)) {
+          taken.add(p);
+          return p;
+        }
+      }
+    };
+    ports.push({ port: await pick(), controllerPort: await pick() });
+  }
+  const voters = ports.map((p, i) => `${i + 1}@127.0.0.1:${p.controllerPort}`).join(',');
+  writeFileSync(join(root, 'log4j2.properties'), LOG4J2);
+  writeFileSync(join(root, 'log4j.properties'), LOG4J1);
+  const jvm = (heapMb: number): string[] => [
+    `-Xmx${heapMb}m`,
+    `-Xms${Math.min(heapMb, 128)}m`,
+    '-XX:+UseSerialGC',
+    '-Djava.awt.headless=true',
+    `-Dlog4j2.configurationFile=${join(root, 'log4j2.properties')}`,
+    `-Dlog4j.configuration=file:${join(root, 'log4j.properties')}`,
+    '-cp',
+    jars.classpath,
+  ];
+
+  const propsFile = (id: number): string => join(root, `node-${id}`, 'server.properties');
+  for (let id = 1; id <= count; id++) {
+    const { port, controllerPort } = ports[id - 1];
+    mkdirSync(join(root, `node-${id}`, 'data'), { recursive: true });
+    const props: Record<string, string | number | boolean> = {
+      ...LAB_PROPERTIES,
+      'offsets.topic.replication.factor': Math.min(3, count),
+      'transaction.state.log.replication.factor': Math.min(3, count),
+      'transaction.state.log.min.isr': Math.min(2, count),
+      'min.insync.replicas': Math.min(2, count),
+      ...options.properties,
+      'node.id': id,
+      'controller.quorum.voters': voters,
+      listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+      'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
+      'log.dirs': join(root, `node-${id}`, 'data'),
+    };
+    writeFileSync(propsFile(id), Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+  }
+  const heap = options.heapMb ?? 384;
+  // Formatting is a JVM start each; two at a time on 2 cores.
+  await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      execFileP('java', ['-Xmx128m', '-XX:TieredStopAtLevel=1', ...jvm(128).slice(2), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile(i + 1)], {
+        maxBuffer: 16 << 20,
+      }).catch((err: { stdout?: string; stderr?: string; message: string }) => {
+        throw new KafkaLabError(`format node ${i + 1} (StorageTool)`, lastLines(`${err.stdout ?? ''}\n${err.stderr ?? ''}`) || err.message);
+      }),
+    ),
+  );
+
+  const bootstrap = ports.map((p) => `127.0.0.1:${p.port}`);
+  const kafka = (clientId = 'pitower-lab'): Kafka =>
+    new Kafka({
+      clientId,
+      brokers: bootstrap,
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 3000,
+      requestTimeout: 10000,
+      retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
+    });
+  let adminClient: Admin | undefined;
+  const admin = async (): Promise<Admin> => {
+    if (!adminClient) {
+      const a = kafka('pitower-lab-admin').admin();
+      await a.connect();
+      adminClient = a;
+    }
+    return adminClient;
+  };
+  const resetAdmin = async (): Promise<void> => {
+    const a = adminClient;
+    adminClient = undefined;
+    await a?.disconnect().catch(() => undefined);
+  };
+
+  const listedBrokers = async (): Promise<number[]> => {
+    // A fresh client each time: kafkajs caches the broker list, and a node that came back must be seen.
+    const a = kafka('pitower-lab-ready').admin();
+    try {
+      await a.connect();
+      const cluster = await a.describeCluster();
+      return cluster.brokers.map((b) => b.nodeId).sort((x, y) => x - y);
+    } finally {
+      await a.disconnect().catch(() => undefined);
+    }
+  };
+
+  const nodes: KafkaNode[] = [];
+  const paused = new Set<number>();
+  let stopping = false;
+  for (let id = 1; id <= count; id++) {
+    const { port, controllerPort } = ports[id - 1];
+    const logPath = join(root, `node-${id}`, 'node.log');
+    let child: ChildProcess | undefined;
+    let exited: Promise<void> = Promise.resolve();
+    const launch = (): void => {
+      const fd = openSync(logPath, 'a');
+      const c = spawn('java', [...jvm(heap), 'LabTools', 'broker', propsFile(id)], { stdio: ['pipe', fd, fd] });
+      closeSync(fd);
+      child = c;
+      liveChildren.add(c);
+      exited = new Promise((resolve) => {
+        c.once('exit', () => {
+          liveChildren.delete(c);
+          if (child === c) child = undefined;
+          resolve();
+        });
+        c.once('error', () => resolve());
+      });
+    };
+    const kill = async (): Promise<void> => {
+      const c = child;
+      if (!c) return;
+      c.kill('SIGKILL');
+      c.kill('SIGCONT');
+      await exited;
+    };
+    const readLog = (): string => {
+      try {
+        return readFileSync(logPath, 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    const node: KafkaNode = {
+      id,
+      port,
+      controllerPort,
+      address: `127.0.0.1:${port}`,
+      pid: () => child?.pid,
+      kill,
+      pause: () => {
+        if (child?.kill('SIGSTOP')) paused.add(id);
+      },
+      resume: () => {
+        child?.kill('SIGCONT');
+        paused.delete(id);
+      },
+      restart: async () => {
+        await kill();
+        launch();
+        await waitUntil(`node ${id} listed again`, options.startTimeoutMs ?? 90_000, async () => {
+          if (!child) throw new KafkaLabError(`restart node ${id}`, `JVM exited: ${lastLines(readLog())}`);
+          return (await listedBrokers()).includes(id);
+        });
+        await resetAdmin();
+      },
+      log: readLog,
+    };
+    nodes.push(node);
+    launch();
+  }
+
+  const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    await resetAdmin();
+    await Promise.all(nodes.map((n) => n.kill()));
+    rmSync(root, { recursive: true, force: true });
+  };
+
+  try {
+    await waitUntil(
+      `${count} brokers listed in metadata`,
+      options.startTimeoutMs ?? 90_000,
+      async () => {
+        const dead = nodes.find((n) => n.pid() === undefined);
+        if (dead) throw new KafkaLabError(`start node ${dead.id}`, `JVM exited: ${lastLines(dead.log(), 5)}`);
+        return (await listedBrokers()).length === count;
+      },
+    );
+  } catch (err) {
+    const logs = nodes.map((n) => `--- node ${n.id}\n${n.log().slice(-3000)}`).join('\n');
+    await stop();
+    if (err instanceof KafkaLabError) throw err;
+    throw new KafkaLabError('wait for brokers', `${(err as Error).message}\n${logs}`);
+  }
+
+  const describeTopic: KafkaLab['describeTopic'] = async (topic) => {
+    // Fresh metadata: kafkajs' admin would answer from a cached copy.
+    const a = kafka('pitower-lab-describe').admin();
+    try {
+      await a.connect();
+      const { topics } = await a.fetchTopicMetadata({ topics: [topic] });
+      return topics[0].partitions
+        .map((p) => ({ partition: p.partitionId, leader: p.leader, replicas: p.replicas, isr: p.isr }))
+        .sort((x, y) => x.partition - y.partition);
+    } finally {
+      await a.disconnect().catch(() => undefined);
+    }
+  };
+
+  const waitForTopic: KafkaLab['waitForTopic'] = async (topic, what, done, timeoutMs = 30_000) => {
+    let last: unknown = 'no metadata yet';
+    await waitUntil(
+      `${topic}: ${what}`,
+      timeoutMs,
+      async () => {
+        const state = await describeTopic(topic);
+        last = state;
+        return done(state);
+      },
+      () => JSON.stringify(last),
+    );
+  };
+
+  const lab: KafkaLab = {
+    version,
+    clusterId,
+    nodes,
+    bootstrap,
+    node: (id) => {
+      const n = nodes[id - 1];
+      if (!n) throw new Error(`kafka lab: no node ${id}`);
+      return n;
+    },
+    kafka,
+    createTopic: async (name, { assignment, configs = {} }) => {
+      const a = await admin();
+      const topic: ITopicConfig = {
+        topic: name,
+        replicaAssignment: assignment.map((replicas, partition) => ({ partition, replicas })),
+        configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })),
+      };
+      await a.createTopics({ topics: [topic], waitForLeaders: true, timeout: 15_000 });
+      await waitForTopic(name, 'every partition has its preferred leader and a full ISR', (ps) =>
+        ps.length === assignment.length && ps.every((p) => p.leader === assignment[p.partition][0] && p.isr.length === assignment[p.partition].length),
+      );
+    },
+    electPreferredLeaders: async (topic, partitions) => {
+      try {
+        await execFileP('java', [...jvm(128), 'LabTools', 'elect', bootstrap.join(','), ...partitions.map((p) => `${topic}:${p}`)], {
+          maxBuffer: 16 << 20,
+          timeout: 60_000,
+        });
+      } catch (err) {
+        const e = err as { stdout?: string; stderr?: string; message: string };
+        throw new KafkaLabError(`preferred-leader election on ${topic} ${partitions.join(',')}`, lastLines(`${e.stdout ?? ''}\n${e.stderr ?? ''}`) || e.message);
+      }
+    },
+    describeTopic,
+    waitForTopic,
+    startConsumer: async (groupId, topics) => startLabConsumer(kafka(`pitower-lab-${groupId}`), groupId, topics),
+    heal: async () => {
+      for (const n of nodes) if (paused.has(n.id)) n.resume();
+      await Promise.all(nodes.filter((n) => n.pid() === undefined).map((n) => n.restart()));
+      await waitUntil(`${count} brokers listed`, options.startTimeoutMs ?? 90_000, async () => (await listedBrokers()).length === count);
+    },
+    stop,
+  };
+  return lab;
+}
+
+async function startLabConsumer(kafka: Kafka, groupId: string, topics: string[]): Promise<LabConsumer> {
+  const consumer: Consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1000, rebalanceTimeout: 10_000 });
+  await consumer.connect();
+  for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
+  let received = 0;
+  let committed = 0;
+  await consumer.run({
+    autoCommit: false,
+    eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+      for (const message of batch.messages) {
+        resolveOffset(message.offset);
+        received++;
+      }
+      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(Number(batch.lastOffset()) + 1) }]);
+      committed = received;
+      await heartbeat();
+    },
+  });
+  return {
+    received: () => received,
+    waitForCommitted: (count, timeoutMs = 30_000) =>
+      waitUntil(`${groupId} to receive and commit ${count} records`, timeoutMs, async () => committed >= count, () => `${committed} committed`),
+    pause: () => consumer.pause(topics.map((topic) => ({ topic }))),
+    stop: () => consumer.disconnect(),
+  };
+}
