@@ -17,6 +17,7 @@ export function toLoadSummary(config: LoadConfig, stats: RunStats, result: RunRe
   return {
     backend: config.backend,
     target: result.backend.target,
+    producer: result.producer,
     mode: config.rate === undefined ? 'closed' : 'open',
     concurrency: config.concurrency,
     rate: config.rate ?? null,

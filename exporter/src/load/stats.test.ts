@@ -48,6 +48,7 @@ describe('load > stats', () => {
     const summary: LoadSummary = {
       backend: 'mysql',
       target: 'db:3306/lab',
+      producer: 'pi-1-1764600000000',
       mode: 'closed',
       concurrency: 8,
       rate: null,

@@ -16,6 +16,8 @@ export interface LatencySummary {
 export interface LoadSummary {
   backend: string;
   target: string;
+  /** The run's producer id: every reading of the run carries it (with its seq), so a user can find them. */
+  producer: string;
   mode: 'closed' | 'open';
   concurrency: number;
   /** Target rate per second in open loop, null in closed loop. */
