@@ -511,7 +511,7 @@ export async function startKafkaLab(options: KafkaLabOptions = {}): Promise<Kafk
         replicaAssignment: assignment.map((replicas, partition) => ({ partition, replicas })),
         configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })),
       };
-      await a.createTopics({ topics: [topic], waitForLeaders: true, timeout: 15_000 });
+      await a.createTopics({ topics: [topic], waitForLeaders: false, timeout: 15_000 });
       await waitForTopic(name, 'every partition has its preferred leader and a full ISR', (ps) =>
         ps.length === assignment.length && ps.every((p) => p.leader === assignment[p.partition][0] && p.isr.length === assignment[p.partition].length),
       );

@@ -20,3 +20,43 @@ export function pick(samples: Map<string, number>, prefix: string): Record<strin
   }
   return out;
 }
+
+export interface Sample {
+  name: string;
+  /** Label name -> value, unescaped. */
+  labels: Record<string, string>;
+  value: number;
+}
+
+/**
+ * Parses exposition text into samples with their labels taken apart, for comparing two exporters whose
+ * label order differs (kafka_exporter sorts label names; pitower writes them in its own order).
+ */
+export function parseSamples(text: string): Sample[] {
+  const samples: Sample[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const brace = line.indexOf('{');
+    const cut = line.lastIndexOf(' ');
+    const labels: Record<string, string> = {};
+    let name = line.slice(0, cut);
+    if (brace !== -1 && brace < cut) {
+      name = line.slice(0, brace);
+      const body = line.slice(brace + 1, line.lastIndexOf('}'));
+      for (const m of body.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
+        labels[m[1]] = m[2].replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+      }
+    }
+    samples.push({ name, labels, value: Number(line.slice(cut + 1)) });
+  }
+  return samples;
+}
+
+/** `name{a="1",b="2"}` with label names sorted: one key for the same series from any exporter. */
+export function toSeriesKey(sample: Pick<Sample, 'name' | 'labels'>): string {
+  const labels = Object.keys(sample.labels)
+    .sort()
+    .map((k) => `${k}=${JSON.stringify(sample.labels[k])}`)
+    .join(',');
+  return `${sample.name}{${labels}}`;
+}

@@ -22,6 +22,8 @@ export interface LaunchOptions {
 
 export interface ServerProcess {
   port: number;
+  /** The server's PID (for RSS and CPU readings in benchmarks). */
+  pid: number | undefined;
   /** What the server wrote to stderr (its log), last 100 kB. */
   log(): string;
   /** SIGTERM, SIGKILL after stopTimeoutMs. Safe to call twice. */
@@ -113,5 +115,5 @@ async function launchOnce(options: LaunchOptions, port: number): Promise<ServerP
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { port, log: () => stderr, stop };
+  return { port, pid: child.pid, log: () => stderr, stop };
 }

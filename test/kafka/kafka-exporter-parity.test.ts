@@ -1,0 +1,106 @@
+import { startKafkaExporter, type KafkaExporterHandle } from '../lab/kafka-exporter';
+import { startKafkaLab, type KafkaLab, type LabConsumer } from '../lab/kafka';
+import { parseSamples, toSeriesKey, type Sample } from '../support/metrics-text';
+import { kafkaConfig, startKafkaHarness, type KafkaHarness } from './harness';
+
+/**
+ * pitower beside kafka_exporter v1.9.0 on the same quiet real cluster: every family both expose must carry
+ * the same label names and the same series with the same values, so a kafka_exporter dashboard reads the
+ * same on pitower. The families kafka_exporter has and pitower lacks are listed exactly (issue 13 adds them).
+ */
+const KAFKA_EXPORTER_ONLY = ['kafka_consumergroup_current_offset_sum', 'kafka_consumergroup_lag_sum'];
+
+describe('test > kafka > side by side with kafka_exporter v1.9.0 on the real cluster', () => {
+  let lab: KafkaLab;
+  let harness: KafkaHarness;
+  let peer: KafkaExporterHandle;
+  let consumer: LabConsumer;
+
+  beforeAll(async () => {
+    lab = await startKafkaLab();
+    await lab.createTopic('readings', { assignment: [[1, 2, 3], [2, 3, 1], [3, 1, 2], [1, 3, 2]] });
+    await lab.createTopic('alerts', { assignment: [[2, 1]] });
+    const producer = lab.kafka().producer();
+    await producer.connect();
+    await producer.send({ topic: 'readings', acks: -1, messages: Array.from({ length: 40 }, (_, i) => ({ partition: i % 4, value: `r${i}` })) });
+    await producer.send({ topic: 'alerts', acks: -1, messages: [{ value: 'a0' }, { value: 'a1' }] });
+    consumer = await lab.startConsumer('dashboard', ['readings']);
+    await consumer.waitForCommitted(40);
+    consumer.pause();
+    // Lag: 5 more per readings partition after the commit.
+    await producer.send({ topic: 'readings', acks: -1, messages: Array.from({ length: 20 }, (_, i) => ({ partition: i % 4, value: `s${i}` })) });
+    await producer.disconnect();
+    // Leader of readings/0 moved off its preferred replica, so leader_is_preferred differs from 1 somewhere.
+    await lab.node(1).kill();
+    await lab.node(1).restart();
+    await lab.waitForTopic('readings', 'ISR whole again', (ps) => ps.every((p) => p.isr.length === 3), 60_000);
+
+    peer = await startKafkaExporter(lab.bootstrap);
+    harness = await startKafkaHarness(kafkaConfig(lab.bootstrap, { metadataIntervalSeconds: 0.5, offsetsIntervalSeconds: 0.5 }));
+    await harness.nextOffsets(20_000);
+  }, 240_000);
+
+  afterAll(async () => {
+    await consumer?.stop();
+    await harness?.close();
+    await peer?.stop();
+    await lab?.stop();
+  });
+
+  async function scrapePeer(): Promise<Sample[]> {
+    const response = await fetch(peer.url);
+    if (response.status !== 200) throw new Error(`kafka_exporter /metrics answered ${response.status}`);
+    return parseSamples(await response.text()).filter((s) => s.name.startsWith('kafka_') && !s.name.startsWith('kafka_exporter_'));
+  }
+
+  const byFamily = (samples: Sample[]): Map<string, Sample[]> => {
+    const out = new Map<string, Sample[]>();
+    for (const s of samples) out.set(s.name, [...(out.get(s.name) ?? []), s]);
+    return out;
+  };
+
+  it('exposes every kafka_exporter family but the two *_sum ones, with the same label names and values', async () => {
+    // kafka_exporter reads at scrape time, pitower polls: wait until both show the settled cluster.
+    let theirs = byFamily(await scrapePeer());
+    let ours = byFamily(parseSamples((await harness.scrapeText()).text));
+    const deadline = Date.now() + 20_000;
+    const settled = (f: Map<string, Sample[]>) =>
+      (f.get('kafka_consumergroup_lag') ?? []).filter((s) => s.labels.topic === 'readings').reduce((sum, s) => sum + s.value, 0) === 20 &&
+      (f.get('kafka_brokers') ?? [])[0]?.value === 3;
+    while (!(settled(theirs) && settled(ours))) {
+      if (Date.now() > deadline) throw new Error('the two exporters did not both show 3 brokers and a lag of 20 within 20 s');
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      theirs = byFamily(await scrapePeer());
+      ours = byFamily(parseSamples((await harness.scrapeText()).text));
+    }
+
+    const missing = [...theirs.keys()].filter((name) => !ours.has(name)).sort();
+    expect(missing).toEqual(KAFKA_EXPORTER_ONLY);
+    const compared = [...theirs.keys()].filter((name) => ours.has(name)).sort();
+    expect(compared).toEqual([
+      'kafka_broker_info',
+      'kafka_brokers',
+      'kafka_consumergroup_current_offset',
+      'kafka_consumergroup_lag',
+      'kafka_consumergroup_members',
+      'kafka_topic_partition_current_offset',
+      'kafka_topic_partition_in_sync_replica',
+      'kafka_topic_partition_leader',
+      'kafka_topic_partition_leader_is_preferred',
+      'kafka_topic_partition_oldest_offset',
+      'kafka_topic_partition_replicas',
+      'kafka_topic_partition_under_replicated_partition',
+      'kafka_topic_partitions',
+    ]);
+    for (const name of compared) {
+      const labelNames = (samples: Sample[]) => [...new Set(samples.flatMap((s) => Object.keys(s.labels).sort().join(',')))].sort();
+      expect({ name, labels: labelNames(ours.get(name)!) }).toEqual({ name, labels: labelNames(theirs.get(name)!) });
+      const values = (samples: Sample[]) => Object.fromEntries(samples.map((s) => [toSeriesKey(s), s.value]).sort());
+      expect({ name, values: values(ours.get(name)!) }).toEqual({ name, values: values(theirs.get(name)!) });
+    }
+    // The scenario is what we think it is: readings/0 led by 2 (not its preferred 1), lag 5 per partition.
+    const leader0 = theirs.get('kafka_topic_partition_leader')!.find((s) => s.labels.topic === 'readings' && s.labels.partition === '0');
+    expect(leader0?.value).toBe(2);
+    expect(theirs.get('kafka_consumergroup_lag')!.filter((s) => s.labels.topic === 'readings').map((s) => s.value)).toEqual([5, 5, 5, 5]);
+  }, 60_000);
+});
