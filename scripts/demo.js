@@ -2,24 +2,26 @@
 /**
  * `npm run demo [-- flags]`: a whole pitower lab on this machine with one command.
  *
- *   - a librdkafka mock Kafka cluster, 3 brokers (test/kafka-mock/kafka-mock.c, compiled on first use), when
- *     cc and librdkafka-dev are installed;
+ *   - a real Apache Kafka cluster, 3 KRaft nodes (test/lab/kafka.ts: jars from Maven Central, cached after
+ *     the first run), when java and mvn are installed;
  *   - MariaDB (a throw-away datadir) when mariadb-server is installed;
  *   - "Pis" on loopback addresses 127.0.0.1-4, each a pitower exporter (fixture sysfs trees, so the
  *     temperatures and throttling bits are a real Pi's) and a node_exporter when installed:
  *       127.0.0.1 producer  load generator -> Kafka (or the null backend without Kafka)
- *       127.0.0.2 broker    Kafka collector on the mock cluster
+ *       127.0.0.2 broker    Kafka collector on the Kafka cluster
  *       127.0.0.3 database  (with MariaDB)
  *       127.0.0.4 producer  load generator -> MariaDB (with MariaDB)
  *   - Prometheus with the shipped prometheus/prometheus.yml and rules (a temp copy whose file_sd targets
  *     point at the ports above).
  *
  * It prints the URLs and runs until Ctrl-C (or --duration), then stops every process it started and removes
- * its temp dir. `--scenario failover` takes Kafka broker 2 down after --failover-after (default 1m) and
- * moves the partitions it led to the next replica, so the leadership grid, broker-up and leader-change
- * panels and the producers' not_leader errors react.
+ * its temp dir. `--scenario failover` SIGKILLs Kafka broker 2 after --failover-after (default 1m): its
+ * partitions move to the next replica, it leaves every ISR, and orders/0 (2 replicas, min.insync.replicas
+ * 2) drops below its minimum, so the leadership grid, ISR, broker-up and leader-change panels and the
+ * producers' errors react. It restarts the broker --recover-after later.
  *
- * Plain JavaScript on purpose: scripts/ is not compiled; it runs the built CLI (exporter/dist).
+ * Plain JavaScript: scripts/ is not compiled; it runs the built CLI (exporter/dist) and requires the lab's
+ * TypeScript through scripts/ts-require.js.
  */
 'use strict';
 
@@ -32,8 +34,6 @@ const { parseArgs } = require('node:util');
 
 const ROOT = path.join(__dirname, '..');
 const PITOWER = path.join(ROOT, 'exporter', 'bin', 'pitower.js');
-const KAFKA_MOCK_SOURCE = path.join(ROOT, 'test', 'kafka-mock', 'kafka-mock.c');
-const KAFKA_MOCK_BINARY = path.join(ROOT, 'test', 'kafka-mock', 'kafka-mock');
 const FIXTURES = path.join(ROOT, 'test', 'fixtures');
 
 const USAGE = `usage: npm run demo -- [options]
@@ -45,7 +45,7 @@ const USAGE = `usage: npm run demo -- [options]
   --scrape-interval <dur>    Prometheus scrape and rule interval (default 5s)
   --prometheus-port <port>   Prometheus port (default 9090; 0 = any free port; a busy port falls back to any)
   --load-rate <n>            readings per second of each load generator (default 50)
-  --no-kafka                 do not start the Kafka mock cluster
+  --no-kafka                 do not start the Kafka cluster
   --no-mariadb               do not start MariaDB
   --state-file <path>        write the URLs and process ids as JSON once everything is up (for tests)
   -h, --help                 this text
@@ -167,7 +167,7 @@ function tail(file, lines = 15) {
   }
 }
 
-/** Things living in this process (Kafka clients, the metadata proxy), stopped before the children. */
+/** Things living in this process (Kafka clients, the Kafka lab), stopped before the children. */
 const inProcessStops = [];
 
 /** `promise`, abandoned after `ms` (a Kafka client disconnecting from a dead broker can hang). */
@@ -250,109 +250,35 @@ async function httpOk(url) {
 
 // ---------------------------------------------------------------- components
 
-/** Compiles the mock cluster when missing or older than its source (rename, so a concurrent run never sees half a file). */
-function buildKafkaMock() {
-  if (fs.existsSync(KAFKA_MOCK_BINARY) && fs.statSync(KAFKA_MOCK_BINARY).mtimeMs >= fs.statSync(KAFKA_MOCK_SOURCE).mtimeMs) return KAFKA_MOCK_BINARY;
-  const cc = which('cc', 'gcc');
-  if (!cc || !fs.existsSync('/usr/include/librdkafka/rdkafka_mock.h')) return undefined;
-  const tmp = `${KAFKA_MOCK_BINARY}.${process.pid}.tmp`;
-  execFileSync(cc, ['-O1', '-Wall', '-o', tmp, KAFKA_MOCK_SOURCE, '-lrdkafka'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  fs.renameSync(tmp, KAFKA_MOCK_BINARY);
-  return KAFKA_MOCK_BINARY;
-}
-
-const KAFKA_TOPICS = [
-  { name: 'temperature', partitions: 6 },
-  { name: 'orders', partitions: 3 },
-];
-const KAFKA_BROKERS = 3;
-
-/** Preferred leader of a partition as the demo sets it: round robin over brokers 1..3. */
-const leaderOf = (partition) => (partition % KAFKA_BROKERS) + 1;
-
-async function startKafkaMock(logDir) {
-  const binary = buildKafkaMock();
-  if (!binary) return undefined;
-  const entry = start('kafka-mock', binary, [String(KAFKA_BROKERS)], { logDir, stdin: 'pipe', pipeStdout: true });
-  const lines = [];
-  const waiting = [];
-  let buffer = '';
-  entry.child.stdout.setEncoding('utf8');
-  entry.child.stdout.on('data', (chunk) => {
-    buffer += chunk;
-    let i;
-    while ((i = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, i);
-      buffer = buffer.slice(i + 1);
-      const w = waiting.shift();
-      if (w) w(line);
-      else lines.push(line);
-    }
-  });
-  const nextLine = () =>
-    new Promise((resolve, reject) => {
-      if (lines.length) return resolve(lines.shift());
-      if (entry.exited) return reject(new Error(`kafka-mock exited:\n${tail(entry.logFile)}`));
-      const timer = setTimeout(() => reject(new Error('kafka-mock: no answer within 10 s')), 10_000);
-      waiting.push((line) => {
-        clearTimeout(timer);
-        resolve(line);
-      });
-    });
-  let chain = Promise.resolve();
-  const command = (line) => {
-    const run = chain.then(async () => {
-      entry.child.stdin.write(`${line}\n`);
-      const answer = await nextLine();
-      if (answer !== 'OK') throw new Error(`kafka-mock "${line}": ${answer}`);
-    });
-    chain = run.catch(() => undefined);
-    return run;
-  };
-  entry.beforeStop = () => entry.child.stdin.end();
-  const first = await nextLine();
-  const match = /^BOOTSTRAP (\S+)$/.exec(first);
-  if (!match) throw new Error(`kafka-mock: unexpected first line "${first}"`);
-  for (const t of KAFKA_TOPICS) {
-    await command(`topic ${t.name} ${t.partitions} ${KAFKA_BROKERS}`);
-    for (let p = 0; p < t.partitions; p++) await command(`leader ${t.name} ${p} ${leaderOf(p)}`);
-  }
-  return { entry, bootstrap: match[1].split(','), command };
-}
-
-/**
- * test/kafka-mock/metadata-proxy.ts (a proxy in front of each mock broker that rewrites ISR and answers
- * ListGroups/DescribeGroups/DescribeConfigs, which the 2.0.2 mock cannot), transpiled on the fly: scripts/
- * is not compiled, and the proxy has no dependency beyond node:net.
- */
-async function startMetadataProxy(bootstrap, dir) {
-  const ts = require('typescript');
-  const source = fs.readFileSync(path.join(ROOT, 'test', 'kafka-mock', 'metadata-proxy.ts'), 'utf8');
-  const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } });
-  const file = path.join(dir, 'metadata-proxy.js');
-  fs.writeFileSync(file, outputText);
-  const proxy = await require(file).startMetadataProxy(bootstrap);
-  proxy.overrides.controllerId = 1;
-  for (const t of KAFKA_TOPICS) proxy.overrides.topicConfigs.set(t.name, { 'min.insync.replicas': String(KAFKA_MIN_ISR) });
-  return proxy;
-}
-
 const KAFKA_MIN_ISR = 2;
 const CONSUMER_GROUP = 'dashboard-readers';
+const KAFKA_BROKERS = 3;
+/** Preferred leader of a partition: round robin over brokers 1..3, the other replicas following. */
+const leaderOf = (partition) => (partition % KAFKA_BROKERS) + 1;
+const rotation = (partition, replicas) => Array.from({ length: replicas }, (_, k) => ((partition + k) % KAFKA_BROKERS) + 1);
+/** orders has 2 replicas and min.insync.replicas 2: one broker down leaves some of it below its minimum. */
+const KAFKA_TOPICS = [
+  { name: 'temperature', partitions: 6, replicas: 3 },
+  { name: 'orders', partitions: 3, replicas: 2 },
+];
 
-/** Replica lists per "topic/partition", read from the mock (the collector's view goes through the proxy). */
-async function readReplicas(bootstrap) {
-  const { Kafka, logLevel } = require('kafkajs');
-  const admin = new Kafka({ clientId: 'pitower-demo', brokers: bootstrap, logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    const { topics } = await admin.fetchTopicMetadata({ topics: KAFKA_TOPICS.map((t) => t.name) });
-    const replicas = new Map();
-    for (const t of topics) for (const p of t.partitions) replicas.set(`${t.name}/${p.partitionId}`, p.replicas);
-    return replicas;
-  } finally {
-    await admin.disconnect();
+/** The real-Kafka lab (test/lab/kafka.ts), or undefined with a note when java/mvn are missing. */
+async function startKafka(notes) {
+  if (!which('java') || !which('javac') || !which('mvn')) {
+    notes.push('no Kafka cluster: needs a JDK and Maven (apt-get install default-jdk-headless maven)');
+    return undefined;
   }
+  require('./ts-require');
+  const { startKafkaLab } = require('../test/lab/kafka.ts');
+  const lab = await startKafkaLab();
+  inProcessStops.push(() => lab.stop());
+  for (const t of KAFKA_TOPICS) {
+    await lab.createTopic(t.name, {
+      assignment: Array.from({ length: t.partitions }, (_, p) => rotation(p, t.replicas)),
+      configs: { 'min.insync.replicas': String(KAFKA_MIN_ISR) },
+    });
+  }
+  return lab;
 }
 
 /** A consumer group reading `temperature` at `perSecond` messages/s, committing every 2 s: the lag panel's data. */
@@ -552,33 +478,19 @@ async function main() {
     // MariaDB's install-db takes seconds: run it while Kafka comes up.
     const mariadbStarting = options.mariadb ? startMariaDb(logDir, path.join(dir, 'mariadb')) : Promise.resolve(undefined);
     mariadbStarting.catch(() => undefined); // awaited below; keeps an early Kafka failure from leaving it unhandled
-    const kafka = options.kafka ? await startKafkaMock(logDir) : undefined;
-    if (options.kafka && !kafka) notes.push('no Kafka mock cluster: needs cc and librdkafka-dev');
-    let proxy;
-    let replicas = new Map();
+    const kafka = options.kafka ? await startKafka(notes) : undefined;
     let consumer;
-    if (kafka) {
-      try {
-        replicas = await readReplicas(kafka.bootstrap);
-        proxy = await startMetadataProxy(kafka.bootstrap, dir);
-        inProcessStops.push(() => proxy.stop());
-      } catch (err) {
-        notes.push(`no metadata proxy (${err.message}): the collector reads the mock directly, so no ISR shrinks, min ISR or consumer groups`);
-      }
-    }
     // The consumer group joins in the background (a few seconds) while the rest starts.
-    const consumerStarting = proxy
-      ? startSlowConsumer(proxy.bootstrap, Math.max(1, options.loadRate / 2)).then(
+    const consumerStarting = kafka
+      ? startSlowConsumer(kafka.bootstrap, Math.max(1, options.loadRate / 2)).then(
           (c) => {
             consumer = c;
             inProcessStops.push(() => c.disconnect());
-            proxy.overrides.groups.set(CONSUMER_GROUP, { members: 1 });
           },
           (err) => notes.push(`no consumer group (${err.message}): the consumer lag panel stays empty`),
         )
       : Promise.resolve();
-    // The collector talks to the proxies when they run (ISR, min ISR and groups as a real cluster reports them).
-    const collectorBootstrap = proxy ? proxy.bootstrap : kafka?.bootstrap ?? [];
+    const collectorBootstrap = kafka?.bootstrap ?? [];
     const mariadb = await mariadbStarting;
     if (options.mariadb && !mariadb) notes.push('no MariaDB: install mariadb-server');
 
@@ -646,8 +558,10 @@ async function main() {
       const what = pi.backend ? `load -> ${pi.backend}` : pi.role === 'broker' && kafka && modules.kafka ? 'Kafka collector' : 'thermal only';
       say(`  ${pi.name.padEnd(16)} ${pi.role.padEnd(9)} pitower ${pi.exporter.url}/metrics (${what})${pi.node ? `, node_exporter ${pi.node.url}/metrics` : ''}`);
     }
-    if (kafka) say(`  Kafka (mock)     ${kafka.bootstrap.join(',')}   topics ${KAFKA_TOPICS.map((t) => `${t.name} (${t.partitions})`).join(', ')}`);
-    if (proxy) say(`  Kafka (proxied)  ${proxy.bootstrap.join(',')}   what the collector sees: ISR, min.insync.replicas ${KAFKA_MIN_ISR}, groups`);
+    if (kafka) {
+      say(`  Kafka ${kafka.version.padEnd(10)} ${kafka.bootstrap.join(',')}   3 KRaft nodes, topics ${KAFKA_TOPICS.map((t) => `${t.name} (${t.partitions} x RF ${t.replicas})`).join(', ')}, min.insync.replicas ${KAFKA_MIN_ISR}`);
+      say(`                   node PIDs ${kafka.nodes.map((n) => `${n.id}:${n.pid()}`).join(' ')}, logs ${path.join(kafka.dir, 'node-N', 'node.log')}`);
+    }
     if (consumer) say(`  consumer group   ${CONSUMER_GROUP} reading temperature at ${Math.max(1, options.loadRate / 2)}/s (lag grows)`);
     if (mariadb) say(`  MariaDB          ${mariadb.safeUrl}`);
     say('');
@@ -658,39 +572,22 @@ async function main() {
 
     if (options.scenario === 'failover') {
       if (!kafka) {
-        notes.push('--scenario failover needs the Kafka mock cluster; nothing to fail over');
+        notes.push('--scenario failover needs the Kafka cluster; nothing to fail over');
         say(`  note: ${notes[notes.length - 1]}`);
       } else {
         say(`  scenario failover: broker 2 goes down in ${options.failoverAfterMs / 1000} s, back ${options.recoverAfterMs / 1000} s later`);
-        const partitions = KAFKA_TOPICS.flatMap((t) => Array.from({ length: t.partitions }, (_, p) => ({ topic: t.name, partition: p })));
         timers.push(
           setTimeout(async () => {
             try {
-              await kafka.command('down 2');
-              const moved = [];
-              for (const { topic, partition } of partitions) {
-                if (leaderOf(partition) !== 2) continue;
-                await kafka.command(`leader ${topic} ${partition} 3`);
-                moved.push(`${topic}/${partition}`);
-              }
-              say(`demo: failover: broker 2 is down; leadership of ${moved.join(', ')} moved to broker 3`);
-              if (proxy) {
-                // What a real cluster reports next: broker 2 drops out of every ISR, and one more follower
-                // falls behind on orders/0, leaving it below min.insync.replicas.
-                for (const { topic, partition } of partitions) {
-                  const all = replicas.get(`${topic}/${partition}`) ?? [1, 2, 3];
-                  proxy.setIsr(topic, partition, all.filter((b) => b !== 2));
-                }
-                proxy.setIsr('orders', 0, [leaderOf(0)]);
-                say(`demo: failover: broker 2 left every ISR; orders/0 is down to its leader (below min.insync.replicas ${KAFKA_MIN_ISR})`);
-              }
+              await kafka.node(2).kill();
+              const led = KAFKA_TOPICS.flatMap((t) => Array.from({ length: t.partitions }, (_, p) => (leaderOf(p) === 2 ? [`${t.name}/${p}`] : [])).flat());
+              say(`demo: failover: broker 2 killed (SIGKILL); ${led.join(', ')} move to their next replica, broker 2 leaves every ISR, orders partitions on it drop below min.insync.replicas ${KAFKA_MIN_ISR}`);
               if (options.stateFile) writeState({ failedOver: true });
               timers.push(
                 setTimeout(async () => {
                   try {
-                    await kafka.command('up 2');
-                    if (proxy) for (const { topic, partition } of partitions) proxy.setIsr(topic, partition, undefined);
-                    say('demo: recovery: broker 2 is back and in every ISR; its partitions stay led by broker 3 (leader imbalance) until a preferred-leader election');
+                    await kafka.node(2).restart();
+                    say('demo: recovery: broker 2 is back and rejoins the ISRs; its partitions stay led elsewhere (leader imbalance) until a preferred-leader election');
                     if (options.stateFile) writeState({ recovered: true });
                   } catch (err) {
                     process.stderr.write(`demo: recovery failed: ${err.message}\n`);
@@ -710,7 +607,9 @@ async function main() {
       prometheus: prometheus.url,
       pids: children.map((c) => ({ name: c.name, pid: c.child.pid })),
       pis: pis.map((p) => ({ name: p.name, host: p.host, role: p.role, pitower: p.exporter.url, node: p.node?.url, backend: p.backend })),
-      kafka: kafka ? { bootstrap: kafka.bootstrap, proxy: proxy?.bootstrap, topics: KAFKA_TOPICS, consumerGroup: consumer ? CONSUMER_GROUP : undefined } : undefined,
+      kafka: kafka
+        ? { version: kafka.version, bootstrap: kafka.bootstrap, pids: kafka.nodes.map((n) => n.pid()), topics: KAFKA_TOPICS, consumerGroup: consumer ? CONSUMER_GROUP : undefined }
+        : undefined,
       mariadb: mariadb ? { url: mariadb.safeUrl } : undefined,
       modules,
       scenario: options.scenario,

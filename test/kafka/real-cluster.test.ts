@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { startKafkaLab, type KafkaLab, type LabConsumer } from '../lab/kafka';
 import { parseJsonSummary, runCli } from '../load/run-cli';
 import { kafkaConfig, startKafkaHarness, type KafkaHarness } from './harness';
@@ -35,7 +36,7 @@ describe('test > kafka > real 3-node KRaft cluster', () => {
   beforeAll(async () => {
     lab = await startKafkaLab();
     await lab.createTopic('orders', { assignment: ORDERS });
-    harness = await startKafkaHarness(kafkaConfig(lab.bootstrap, { metadataIntervalSeconds: 0.25, offsetsIntervalSeconds: 0.5 }));
+    harness = await startKafkaHarness(kafkaConfig(lab.bootstrap, { metadataIntervalSeconds: 0.25, offsetsIntervalSeconds: 0.5, groupExclude: /^ignored$/ }));
     await harness.nextOffsets(20_000);
     await harness.nextMetadata();
   }, 180_000);
@@ -173,12 +174,22 @@ describe('test > kafka > real 3-node KRaft cluster', () => {
       expect(m.get(`pitower_kafka_partition_leader_changes_total{${tp(0, 'pinned')}}`)).toBe(1);
       expect(m.get('pitower_kafka_up')).toBe(1);
       expect(m.get('kafka_brokers')).toBe(2);
+      // A dead broker leaves the metadata (kafka_broker_info with it) but stays on broker_up, as 0.
+      expect(m.has(`kafka_broker_info{id="3",address="${lab.node(3).address}"}`)).toBe(false);
+      expect(m.get(`pitower_kafka_broker_up{broker="3",address="${lab.node(3).address}"}`)).toBe(0);
+      expect(m.get(`pitower_kafka_broker_up{broker="1",address="${lab.node(1).address}"}`)).toBe(1);
+      expect(m.get('pitower_kafka_poll_errors_total{kind="broker",reason="unreachable"}')).toBeGreaterThan(0);
+      expect(m.get(`pitower_kafka_partition_replica_leader{${tp(0, 'pinned')},broker="3"}`)).toBe(0);
+      expect(m.get(`kafka_topic_partition_leader_is_preferred{${tp(0, 'pinned')}}`)).toBe(0);
+      expect(m.get(`pitower_kafka_broker_partitions_led{broker="3"}`)).toBe(0);
       expect(m.get(`kafka_topic_partition_leader{${tp(0)}}`)).toBe(1); // the rest of the cluster is fine
     } finally {
       await lab.node(3).restart();
     }
     const m = await until('pinned/0 back', (s) => s.get(`pitower_kafka_partition_offline{${tp(0, 'pinned')}}`) === 0 && s.get('kafka_brokers') === 3);
     expect(m.get(`kafka_topic_partition_leader{${tp(0, 'pinned')}}`)).toBe(3);
+    expect(m.get(`pitower_kafka_partition_leader_changes_total{${tp(0, 'pinned')}}`)).toBe(2);
+    expect(m.get(`pitower_kafka_broker_up{broker="3",address="${lab.node(3).address}"}`)).toBe(1);
   }, 150_000);
 
   describe('consumer lag', () => {
@@ -214,6 +225,30 @@ describe('test > kafka > real 3-node KRaft cluster', () => {
       expect(m.get('kafka_consumergroup_members{consumergroup="billing"}')).toBe(1);
       await producer.disconnect();
     }, 90_000);
+
+    it('a committed offset above the high watermark reads lag 0 and is counted; an excluded group is not shown', async () => {
+      const admin = lab.kafka().admin();
+      await admin.connect();
+      try {
+        await admin.setOffsets({ groupId: 'ahead', topic: 'orders', partitions: [{ partition: 0, offset: '1000' }] });
+        await admin.setOffsets({ groupId: 'ignored', topic: 'orders', partitions: [{ partition: 0, offset: '1' }] });
+      } finally {
+        await admin.disconnect();
+      }
+      const g = `consumergroup="ahead",${tp(0)}`;
+      const m = await until('group ahead listed', (s) => s.has(`kafka_consumergroup_current_offset{${g}}`));
+      expect(m.get(`kafka_consumergroup_current_offset{${g}}`)).toBe(1000);
+      expect(m.get(`kafka_consumergroup_lag{${g}}`)).toBe(0);
+      expect(m.get('pitower_kafka_consumergroup_lag_clamped_total{consumergroup="ahead"}')).toBeGreaterThan(0);
+      expect(m.get('kafka_consumergroup_members{consumergroup="ahead"}')).toBe(0);
+      expect([...m.keys()].filter((k) => k.includes('consumergroup="ignored"'))).toEqual([]);
+    }, 60_000);
+  });
+
+  it('promtool check metrics is clean on the whole /metrics output of the real cluster', async () => {
+    const { text } = await harness.scrapeText();
+    expect(text).toContain('kafka_consumergroup_lag{consumergroup="billing",topic="orders",partition="0"} 3');
+    expect(execFileSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' })).toBe('');
   });
 
   it('the whole cluster down -> /metrics answers within 1 s with kafka_up 0; back up -> fresh data soon after', async () => {

@@ -72,6 +72,8 @@ export interface KafkaNode {
 export interface KafkaLab {
   readonly version: string;
   readonly clusterId: string;
+  /** The lab's temp dir: node-N/server.properties, node-N/node.log, node-N/data. */
+  readonly dir: string;
   readonly nodes: KafkaNode[];
   /** Every node's PLAINTEXT address. */
   readonly bootstrap: string[];
@@ -496,6 +498,7 @@ export async function startKafkaLab(options: KafkaLabOptions = {}): Promise<Kafk
   const lab: KafkaLab = {
     version,
     clusterId,
+    dir: root,
     nodes,
     bootstrap,
     node: (id) => {
@@ -511,7 +514,10 @@ export async function startKafkaLab(options: KafkaLabOptions = {}): Promise<Kafk
         replicaAssignment: assignment.map((replicas, partition) => ({ partition, replicas })),
         configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })),
       };
-      await a.createTopics({ topics: [topic], waitForLeaders: false, timeout: 15_000 });
+      await a.createTopics({ topics: [topic], waitForLeaders: false, timeout: 15_000 }).catch((err: { errors?: Array<{ type?: string; message?: string }>; message: string }) => {
+        const why = err.errors?.map((e) => `${e.type ?? ''} ${e.message ?? ''}`.trim()).join('; ');
+        throw new KafkaLabError(`create topic ${name}`, why || err.message);
+      });
       await waitForTopic(name, 'every partition has its preferred leader and a full ISR', (ps) =>
         ps.length === assignment.length && ps.every((p) => p.leader === assignment[p.partition][0] && p.isr.length === assignment[p.partition].length),
       );

@@ -2,7 +2,7 @@
  * The Prometheus bundle end to end: Debian's Prometheus with the shipped prometheus.yml (test intervals,
  * per-job target files) and the shipped rules (alerts with a short `for:`), scraping
  *   - a pitower exporter (in process, built from flags like `pitower exporter`) over a copy of the Pi 4
- *     fixture sysfs, with the Kafka collector polling a librdkafka mock cluster and the load generator
+ *     fixture sysfs, with the Kafka collector polling the real 3-node Kafka lab (test/lab) and the load generator
  *     writing to the `null` backend at 200 readings/s,
  *   - Debian's node_exporter (cpu and diskstats collectors).
  * Then: every target is up, every recording rule whose inputs the stack exposes yields series (with exact
@@ -24,7 +24,7 @@ import { addOptions, resolveOptions } from '../../exporter/src/config/options';
 import type { DaemonExtension } from '../../exporter/src/daemon/extension';
 import { DAEMON_MODULES } from '../../exporter/src/daemon/modules';
 import { createExporter, listen } from '../../exporter/src/http/server';
-import { startMockCluster, type MockCluster } from '../kafka-mock/mock-cluster';
+import { startKafkaLab, type KafkaLab } from '../lab/kafka';
 import { startNodeExporter, type NodeExporterHandle } from '../support/node-exporter';
 import { startPrometheus, type PrometheusHandle, type PromQueryData, type PromSample } from '../support/prometheus';
 import {
@@ -118,7 +118,7 @@ describe('prometheus bundle > end to end', () => {
   let sysfs: string;
   let exporter: FastifyInstance;
   let node: NodeExporterHandle;
-  let kafka: MockCluster;
+  let kafka: KafkaLab;
   let prom: PrometheusHandle;
   let exporterTarget: string;
 
@@ -127,8 +127,11 @@ describe('prometheus bundle > end to end', () => {
     cleanups.push(() => rmSync(sysfs, { recursive: true, force: true }));
     cpSync(FIXTURE, sysfs, { recursive: true });
 
-    kafka = await startMockCluster({ brokers: 3, topics: [{ name: 'temperature', partitions: 3, replication: 3 }] });
+    kafka = await startKafkaLab();
     cleanups.push(() => kafka.stop());
+    // 3 partitions in all; pinned's only replica is on node 3: killing node 3 takes it offline.
+    await kafka.createTopic('temperature', { assignment: [[1, 2, 3], [2, 3, 1]] });
+    await kafka.createTopic('pinned', { assignment: [[3]], configs: { 'min.insync.replicas': '1' } });
 
     // The exporter exactly as `pitower exporter <flags>` builds it (flags -> config and daemon modules),
     // in process so the test needs no build.
@@ -170,7 +173,7 @@ describe('prometheus bundle > end to end', () => {
       },
     });
     cleanups.push(() => prom.stop());
-  }, 60_000);
+  }, 180_000);
 
   afterAll(async () => {
     for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
@@ -300,13 +303,13 @@ describe('prometheus bundle > end to end', () => {
   });
 
   it('fires KafkaPartitionOffline (pending, then firing) when a partition loses its leader', async () => {
-    await kafka.command('leader temperature 1 -1');
+    await kafka.node(3).kill();
     await prom.waitForQuery('cluster:kafka_offline_partitions:sum == 1', undefined, 20_000);
     const { states, firing } = await watchAlertUntilFiring(prom, 'KafkaPartitionOffline');
     expect(states[states.length - 1]).toBe('firing');
     expect(states[0]).toBe('pending');
     expect(firing.map(labelsOf)).toEqual([
-      { alertname: 'KafkaPartitionOffline', alertstate: 'firing', severity: 'critical', topic: 'temperature' },
+      { alertname: 'KafkaPartitionOffline', alertstate: 'firing', severity: 'critical', topic: 'pinned' },
     ]);
   });
 });

@@ -97,7 +97,12 @@ export class KafkaMetrics {
   /** Probe results while metadata cannot be fetched: the last snapshot with its brokers' reachability updated. */
   onReachability(reachable: ReadonlyMap<number, boolean>): void {
     if (this.cluster.brokers.length === 0) return;
-    this.cluster = { ...this.cluster, brokers: this.cluster.brokers.map((b) => ({ ...b, reachable: reachable.get(b.id) ?? b.reachable })) };
+    const update = (brokers: ClusterSnapshot['brokers']) => brokers.map((b) => ({ ...b, reachable: reachable.get(b.id) ?? b.reachable }));
+    this.cluster = {
+      ...this.cluster,
+      brokers: update(this.cluster.brokers),
+      ...(this.cluster.departedBrokers ? { departedBrokers: update(this.cluster.departedBrokers) } : {}),
+    };
     this.clusterFamilies = renderClusterFamilies(this.cluster, this.counters);
     this.rebuild();
   }

@@ -88,6 +88,8 @@ export class KafkaPoller {
   private stopped = false;
   private failures = 0;
   private minIsr = new Map<string, number>();
+  /** Every broker seen since start (id -> address), so one that leaves the metadata is still probed. */
+  private knownBrokers = new Map<number, { host: string; port: number }>();
   private readonly timeoutMs: number;
   private readonly probe: BrokerProbe;
   private inflight = new Set<Promise<unknown>>();
@@ -134,8 +136,11 @@ export class KafkaPoller {
       if (!raw) throw new Error('no metadata response captured');
       for (const t of raw.topicMetadata) if (t.topicErrorCode) this.metrics.onError('topic', toErrorCodeName(t.topicErrorCode));
       const reachable = new Map<number, boolean>();
+      const listed = new Set(raw.brokers.map((b) => b.nodeId));
+      for (const b of raw.brokers) this.knownBrokers.set(b.nodeId, { host: b.host, port: b.port });
+      const departed = [...this.knownBrokers].filter(([id]) => !listed.has(id)).map(([id, a]) => ({ nodeId: id, ...a }));
       await Promise.all(
-        raw.brokers.map(async (b) => {
+        [...raw.brokers, ...departed].map(async (b) => {
           const ok = await this.probe(b.host, b.port);
           reachable.set(b.nodeId, ok);
           if (!ok) this.metrics.onError('broker', 'unreachable');
@@ -152,7 +157,10 @@ export class KafkaPoller {
         },
         Date.now(),
       );
-      this.metrics.onMetadata(snapshot);
+      const departedBrokers = departed
+        .sort((a, b) => a.nodeId - b.nodeId)
+        .map((b) => ({ id: b.nodeId, host: b.host, port: b.port, reachable: reachable.get(b.nodeId) }));
+      this.metrics.onMetadata(departedBrokers.length > 0 ? { ...snapshot, departedBrokers } : snapshot);
       if (this.failures > 0) this.logger.info({ failures: this.failures }, 'kafka metadata poll recovered');
       this.failures = 0;
     } catch (err) {
@@ -164,7 +172,8 @@ export class KafkaPoller {
       await this.dropAdmin();
       // Keep pitower_kafka_broker_up true to the present for the brokers we last knew.
       const reachable = new Map<number, boolean>();
-      await Promise.all(this.metrics.latest().brokers.map(async (b) => reachable.set(b.id, await this.probe(b.host, b.port))));
+      const last = this.metrics.latest();
+      await Promise.all([...last.brokers, ...(last.departedBrokers ?? [])].map(async (b) => reachable.set(b.id, await this.probe(b.host, b.port))));
       this.metrics.onReachability(reachable);
     } finally {
       this.metrics.onPoll('metadata', Number(process.hrtime.bigint() - started) / 1e9);

@@ -56,12 +56,28 @@ describe('kafka > render', () => {
     const s = snap([p('t', 0, 2, [1, 2, 3], [2, 3]), p('t', 1, 2, [1, 3, 2], [3, 2])]);
     const out = samples(renderClusterFamilies({ ...s, brokers: s.brokers.filter((b) => b.id !== 1) }, new Map()));
     expect(out.kafka_brokers).toEqual(['kafka_brokers 2']);
+    expect(out.pitower_kafka_broker_up).toEqual([
+      'pitower_kafka_broker_up{broker="2",address="127.0.0.1:9092"} 1',
+      'pitower_kafka_broker_up{broker="3",address="127.0.0.1:9093"} 1',
+    ]);
     expect(out.pitower_kafka_broker_partitions_led).toEqual([
       'pitower_kafka_broker_partitions_led{broker="1"} 0',
       'pitower_kafka_broker_partitions_led{broker="2"} 2',
       'pitower_kafka_broker_partitions_led{broker="3"} 0',
     ]);
     expect(out.pitower_kafka_broker_preferred_not_leader_partitions[0]).toBe('pitower_kafka_broker_preferred_not_leader_partitions{broker="1"} 2');
+  });
+
+  it('a broker seen before and gone from the metadata is probed: broker_up 0, but neither listed nor counted', () => {
+    const s = snap([p('t', 0, 2, [1, 2], [2])]);
+    const departed = [{ id: 1, host: '127.0.0.1', port: 9091, reachable: false }];
+    const out = samples(renderClusterFamilies({ ...s, brokers: s.brokers.filter((b) => b.id !== 1), departedBrokers: departed }, new Map()));
+    expect(out.kafka_brokers).toEqual(['kafka_brokers 1']);
+    expect(out.kafka_broker_info).toEqual(['kafka_broker_info{id="2",address="127.0.0.1:9092"} 1']);
+    expect(out.pitower_kafka_broker_up).toEqual([
+      'pitower_kafka_broker_up{broker="1",address="127.0.0.1:9091"} 0',
+      'pitower_kafka_broker_up{broker="2",address="127.0.0.1:9092"} 1',
+    ]);
   });
 
   it.each([

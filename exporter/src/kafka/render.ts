@@ -29,9 +29,10 @@ export function renderClusterFamilies(snapshot: ClusterSnapshot, counters: Reado
   const brokerUp: string[] = [];
   const led = new Map<number, number>();
   const preferredNotLeader = new Map<number, number>();
-  for (const b of snapshot.brokers) {
+  for (const b of snapshot.brokers) brokerInfo.push(`kafka_broker_info{id="${b.id}",address="${escapeLabelValue(`${b.host}:${b.port}`)}"} 1`);
+  // Listed brokers and those that left the metadata (down) alike: up 0/1, and they lead 0 partitions, not nothing.
+  for (const b of [...snapshot.brokers, ...(snapshot.departedBrokers ?? [])].sort((x, y) => x.id - y.id)) {
     const address = escapeLabelValue(`${b.host}:${b.port}`);
-    brokerInfo.push(`kafka_broker_info{id="${b.id}",address="${address}"} 1`);
     if (b.reachable !== undefined) brokerUp.push(`pitower_kafka_broker_up{broker="${b.id}",address="${address}"} ${b.reachable ? 1 : 0}`);
     led.set(b.id, 0);
     preferredNotLeader.set(b.id, 0);

@@ -39,6 +39,11 @@ export interface ClusterSnapshot {
   topics: readonly TopicState[];
   /** Partitions left out by --kafka.max-partitions. */
   droppedPartitions: number;
+  /**
+   * Brokers seen in an earlier poll that the metadata no longer lists (a real cluster drops a broker that
+   * died), probed like the others: pitower_kafka_broker_up shows them as 0 instead of losing the series.
+   */
+  departedBrokers?: readonly BrokerState[];
 }
 
 export interface PartitionOffsets {
