@@ -36,20 +36,26 @@ async function scrape(url) {
 const value = (text, name, labels) =>
   parseSamples(text).find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
 
-async function untilShown(url, check, timeoutMs) {
+/** Seconds until `read()` satisfies `check`, polled every 100 ms; Infinity after timeoutMs. */
+async function secondsUntil(read, check, timeoutMs) {
   const started = Date.now();
   for (;;) {
-    const { text } = await scrape(url);
-    if (check(text)) return (Date.now() - started) / 1000;
-    if (Date.now() - started > timeoutMs) return NaN;
+    const got = await read().catch(() => undefined);
+    if (got !== undefined && check(got)) return (Date.now() - started) / 1000;
+    if (Date.now() - started > timeoutMs) return Infinity;
     await sleep(100);
   }
 }
+const untilShown = (url, check, timeoutMs) => secondsUntil(async () => (await scrape(url)).text, check, timeoutMs);
+/** The reference: when the cluster itself reports it (a fresh kafkajs metadata request every 100 ms). */
+const untilCluster = (lab, check, timeoutMs) => secondsUntil(async () => (await lab.describeTopic('bench-probe'))[0], check, timeoutMs);
+const FAULT_TIMEOUT_MS = 120_000;
 
 async function benchSize(partitions) {
   const lab = await startKafkaLab({ heapMb: 768 });
   const exporters = [];
   try {
+    await lab.createTopic('bench-probe', { assignment: [[1, 2, 3], [2, 3, 1], [3, 1, 2]] });
     const admin = lab.kafka('bench').admin();
     await admin.connect();
     const bulk = partitions - 3;
@@ -58,7 +64,6 @@ async function benchSize(partitions) {
     const created = Date.now();
     for (let i = 0; i < topics.length; i += 20) await admin.createTopics({ topics: topics.slice(i, i + 20), waitForLeaders: false, timeout: 60_000 });
     await admin.disconnect();
-    await lab.createTopic('bench-probe', { assignment: [[1, 2, 3], [2, 3, 1], [3, 1, 2]] });
     process.stderr.write(`  ${partitions} partitions created in ${((Date.now() - created) / 1000).toFixed(1)} s\n`);
 
     const pitower = await startDaemon([...lab.bootstrap.map((b) => `--kafka.server=${b}`), '--kafka.metadata-interval=1s', '--kafka.offsets-interval=15s', '--kafka.max-partitions=0'], 60_000);
@@ -71,7 +76,7 @@ async function benchSize(partitions) {
     ];
     const all = (text) => parseSamples(text).filter((s) => s.name === 'kafka_topic_partitions').reduce((sum, s) => sum + s.value, 0) >= partitions;
     for (const side of sides) {
-      if (Number.isNaN(await untilShown(side.url, all, 180_000))) throw new Error(`${side.name} did not show ${partitions} partitions within 180 s`);
+      if (!Number.isFinite(await untilShown(side.url, all, 180_000))) throw new Error(`${side.name} did not show ${partitions} partitions within 180 s`);
     }
     const rows = [];
     for (const side of sides) {
@@ -89,19 +94,23 @@ async function benchSize(partitions) {
     // Leader change: SIGKILL the leader of bench-probe/0 (node 1); both exporters watched at once.
     const probe0 = { topic: 'bench-probe', partition: '0' };
     await lab.node(1).kill();
-    const leaderSeconds = await Promise.all(
-      sides.map((side) => untilShown(side.url, (t) => [2, 3].includes(value(t, 'kafka_topic_partition_leader', probe0)), 60_000)),
-    );
+    const leaderSeconds = await Promise.all([
+      untilCluster(lab, (p) => p.leader !== 1, FAULT_TIMEOUT_MS),
+      ...sides.map((side) => untilShown(side.url, (t) => [2, 3].includes(value(t, 'kafka_topic_partition_leader', probe0)), FAULT_TIMEOUT_MS)),
+    ]);
     await lab.node(1).restart();
     await lab.waitForTopic('bench-probe', 'ISR whole', (ps) => ps.every((p) => p.isr.length === 3), 120_000);
     await lab.electPreferredLeaders('bench-probe', [0, 1, 2]);
-    for (const side of sides) await untilShown(side.url, (t) => value(t, 'kafka_topic_partition_leader', probe0) === 1 && value(t, 'kafka_topic_partition_in_sync_replica', probe0) === 3, 60_000);
+    for (const side of sides) await untilShown(side.url, (t) => value(t, 'kafka_topic_partition_leader', probe0) === 1 && value(t, 'kafka_topic_partition_in_sync_replica', probe0) === 3, FAULT_TIMEOUT_MS);
     // ISR shrink: SIGSTOP a follower of bench-probe/0 (node 3).
     lab.node(3).pause();
-    const shrinkSeconds = await Promise.all(sides.map((side) => untilShown(side.url, (t) => value(t, 'kafka_topic_partition_in_sync_replica', probe0) === 2, 60_000)));
+    const shrinkSeconds = await Promise.all([
+      untilCluster(lab, (p) => p.isr.length === 2, FAULT_TIMEOUT_MS),
+      ...sides.map((side) => untilShown(side.url, (t) => value(t, 'kafka_topic_partition_in_sync_replica', probe0) === 2, FAULT_TIMEOUT_MS)),
+    ]);
     lab.node(3).resume();
-    rows.forEach((row, i) => Object.assign(row, { leader: leaderSeconds[i], shrink: shrinkSeconds[i] }));
-    return rows;
+    rows.forEach((row, i) => Object.assign(row, { leader: leaderSeconds[i + 1], shrink: shrinkSeconds[i + 1] }));
+    return { rows, cluster: { partitions, leader: leaderSeconds[0], shrink: shrinkSeconds[0] } };
   } finally {
     for (const stop of exporters.reverse()) await stop().catch(() => undefined);
     await lab.stop();
@@ -110,15 +119,23 @@ async function benchSize(partitions) {
 
 async function main() {
   const rows = [];
+  const reference = [];
   for (const size of SIZES) {
     process.stderr.write(`kafka-real: ${size} partitions\n`);
-    rows.push(...(await benchSize(size)));
+    const result = await benchSize(size);
+    process.stderr.write(`  ${JSON.stringify(result)}\n`);
+    rows.push(...result.rows);
+    reference.push(result.cluster);
   }
+  const s = (x) => (Number.isFinite(x) ? x.toFixed(1) : `> ${FAULT_TIMEOUT_MS / 1000}`);
   console.log(`Kafka ${process.env.PITOWER_KAFKA_VERSION || '4.1.0'} lab, 3 KRaft nodes on this machine; scrapes with Accept-Encoding: gzip; ${SCRAPES.pitower} / ${SCRAPES.kafka_exporter} scrapes`);
   console.log('| partitions | exporter | scrape p50 ms | scrape p99 ms | body MiB | RSS MiB | leader change shown s | ISR shrink shown s |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    console.log(`| ${r.partitions.toLocaleString('en')} | ${r.side} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.mib.toFixed(2)} | ${r.rss.toFixed(0)} | ${r.leader.toFixed(1)} | ${r.shrink.toFixed(1)} |`);
+    console.log(`| ${r.partitions.toLocaleString('en')} | ${r.side} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.mib.toFixed(2)} | ${r.rss.toFixed(0)} | ${s(r.leader)} | ${s(r.shrink)} |`);
+  }
+  for (const c of reference) {
+    console.log(`| ${c.partitions.toLocaleString('en')} | the cluster itself (reference: metadata request every 100 ms) | | | | | ${s(c.leader)} | ${s(c.shrink)} |`);
   }
   for (const size of SIZES) {
     const [ours, theirs] = [rows.find((r) => r.partitions === size && r.side === 'pitower'), rows.find((r) => r.partitions === size && r.side === 'kafka_exporter')];

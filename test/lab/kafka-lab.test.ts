@@ -1,4 +1,40 @@
-import { startKafkaLab, type KafkaLab } from './kafka';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveKafkaJars, startKafkaLab, type KafkaLab } from './kafka';
+
+describe('test > lab > one-line errors that name the step', () => {
+  const saved = { cache: process.env.PITOWER_LAB_CACHE, path: process.env.PATH };
+  const cache = mkdtempSync(join(tmpdir(), 'pitower-lab-cache-'));
+  beforeEach(() => {
+    process.env.PITOWER_LAB_CACHE = cache;
+  });
+  afterEach(() => {
+    process.env.PITOWER_LAB_CACHE = saved.cache;
+    process.env.PATH = saved.path;
+  });
+  afterAll(() => rmSync(cache, { recursive: true, force: true }));
+
+  it('a version that is not x.y.z', async () => {
+    await expect(resolveKafkaJars('4.1')).rejects.toThrow(/^kafka lab: resolve jars: PITOWER_KAFKA_VERSION "4.1" is not x\.y\.z$/);
+  });
+
+  it('Maven missing from PATH', async () => {
+    // A PATH with sh, java and javac only.
+    const bin = join(cache, 'bin');
+    mkdirSync(bin, { recursive: true });
+    for (const tool of ['sh', 'java', 'javac']) symlinkSync(execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), join(bin, tool));
+    process.env.PATH = bin;
+    await expect(resolveKafkaJars('4.1.0')).rejects.toThrow(/^kafka lab: resolve jars: mvn is not installed \(Debian: apt-get install maven\)$/);
+  });
+
+  it('a version Maven Central does not have', async () => {
+    const err = (await resolveKafkaJars('4.1.99').catch((e: Error) => e)) as Error;
+    expect(err.message).toMatch(/^kafka lab: resolve Apache Kafka 4\.1\.99 from Maven Central \(mvn\): .*kafka_2\.13.*4\.1\.99/);
+    expect(err.message.split('\n')).toHaveLength(1);
+  }, 120_000);
+});
 
 /** The lab itself: 3 real KRaft nodes, faults by PID, preferred election, a committing consumer group. */
 describe('test > lab > real Kafka cluster', () => {

@@ -487,7 +487,10 @@ export async function startKafkaLab(options: KafkaLabOptions = {}): Promise<Kafk
       `${topic}: ${what}`,
       timeoutMs,
       async () => {
-        const state = await describeTopic(topic);
+        const state = await describeTopic(topic).catch((err: Error) => {
+          last = `metadata request failed: ${err.message}`;
+          throw err;
+        });
         last = state;
         return done(state);
       },

@@ -100,6 +100,22 @@ describe('kafka > render', () => {
     expect(out.pitower_kafka_consumergroup_lag_clamped_total).toEqual(['pitower_kafka_consumergroup_lag_clamped_total{consumergroup="g\\"1"} 4']);
   });
 
+  it('keeps the served exposition (and its deflated part) when a poll renders the same text; swaps it on a change', async () => {
+    const metrics = new KafkaMetrics(new Registry());
+    metrics.onMetadata(snap([p('t', 0, 1, [1, 2])], { takenAt: 8_000 }));
+    const first = metrics.exposition();
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the deflate runs in zlib's thread pool
+    const deflated = metrics.exposition();
+    expect(deflated.plain).toBe(first.plain);
+    expect(deflated.deflated).toBeDefined();
+    metrics.onMetadata(snap([p('t', 0, 1, [1, 2])], { takenAt: 9_000 }));
+    expect(metrics.exposition()).toBe(deflated);
+    expect(metrics.latest().takenAt).toBe(9_000);
+    metrics.onMetadata(snap([p('t', 0, 2, [1, 2], [2])], { takenAt: 10_000 }));
+    expect(metrics.exposition()).not.toBe(deflated);
+    expect(metrics.exposition().plain.toString()).toContain('\nkafka_topic_partition_leader{topic="t",partition="0"} 2\n');
+  });
+
   it('appends to the prom-client registry text unchanged and passes promtool check metrics', async () => {
     const registry = new Registry();
     let now = 10_000;
