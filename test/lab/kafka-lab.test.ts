@@ -11,8 +11,10 @@ describe('test > lab > one-line errors that name the step', () => {
     process.env.PITOWER_LAB_CACHE = cache;
   });
   afterEach(() => {
-    process.env.PITOWER_LAB_CACHE = saved.cache;
-    process.env.PATH = saved.path;
+    for (const [name, value] of [['PITOWER_LAB_CACHE', saved.cache], ['PATH', saved.path]] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
   });
   afterAll(() => rmSync(cache, { recursive: true, force: true }));
 

@@ -17,7 +17,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel, type Admin, type Consumer, type ITopicConfig } from 'kafkajs';
 import { freePort } from '../support/server-process';
@@ -121,12 +121,13 @@ const POM = join(LAB_DIR, 'kafka', 'pom.xml');
 const TOOLS_SOURCE = join(LAB_DIR, 'kafka', 'LabTools.java');
 
 function cacheRoot(): string {
-  return process.env.PITOWER_LAB_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'pitower-lab');
+  // Absolute: mvn resolves a relative output directory against the pom's folder, javac against the cwd.
+  return resolve(process.env.PITOWER_LAB_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'pitower-lab'));
 }
 
 async function which(cmd: string): Promise<boolean> {
   try {
-    await execFileP('sh', ['-c', `command -v ${cmd}`]);
+    await execFileP('sh', ['-c', `command -v ${cmd}`], { env: process.env });
     return true;
   } catch {
     return false;
@@ -135,6 +136,12 @@ async function which(cmd: string): Promise<boolean> {
 
 function lastLines(text: string, n = 3): string {
   return text.trim().split('\n').slice(-n).join(' | ');
+}
+
+/** Maven's first [ERROR] line (the reason; the rest is help links), else its last lines. */
+function mavenReason(text: string): string {
+  const clean = text.replace(/\x1b\[[0-9;]*m/g, '');
+  return clean.split('\n').find((line) => line.startsWith('[ERROR]'))?.trim() ?? lastLines(clean);
 }
 
 /**
@@ -159,13 +166,13 @@ export async function resolveKafkaJars(version = kafkaVersion()): Promise<LabJar
     const profile = version.startsWith('3.') ? ['-P', 'kafka-3'] : [];
     await execFileP(
       'mvn',
-      ['-q', '-B', '-f', POM, `-Dkafka.version=${version}`, ...profile, 'dependency:copy-dependencies', `-DoutputDirectory=${join(work, 'libs')}`],
-      { maxBuffer: 16 << 20, timeout: 600_000 },
+      ['-q', '-B', '-Dstyle.color=never', '-f', POM, `-Dkafka.version=${version}`, ...profile, 'dependency:copy-dependencies', `-DoutputDirectory=${join(work, 'libs')}`],
+      { maxBuffer: 16 << 20, timeout: 600_000, env: process.env },
     ).catch((err: { stdout?: string; stderr?: string; message: string }) => {
-      throw new KafkaLabError(`resolve Apache Kafka ${version} from Maven Central (mvn)`, lastLines(`${err.stdout ?? ''}\n${err.stderr ?? ''}`) || err.message);
+      throw new KafkaLabError(`resolve Apache Kafka ${version} from Maven Central (mvn)`, mavenReason(`${err.stdout ?? ''}\n${err.stderr ?? ''}`) || err.message);
     });
     mkdirSync(join(work, 'classes'));
-    await execFileP('javac', ['-d', join(work, 'classes'), '-cp', `${join(work, 'libs')}/*`, TOOLS_SOURCE], { maxBuffer: 16 << 20 }).catch(
+    await execFileP('javac', ['-d', join(work, 'classes'), '-cp', `${join(work, 'libs')}/*`, TOOLS_SOURCE], { maxBuffer: 16 << 20, env: process.env }).catch(
       (err: { stderr?: string; message: string }) => {
         throw new KafkaLabError('compile test/lab/kafka/LabTools.java', lastLines(err.stderr ?? err.message));
       },
