@@ -140,7 +140,7 @@ function lastLines(text: string, n = 3): string {
 
 /** Maven's first [ERROR] line (the reason; the rest is help links), else its last lines. */
 function mavenReason(text: string): string {
-  const clean = text.replace(/\x1b\[[0-9;]*m/g, '');
+  const clean = text.split(String.fromCharCode(27)).join('').replace(/\[[0-9;]*m/g, '');
   return clean.split('\n').find((line) => line.startsWith('[ERROR]'))?.trim() ?? lastLines(clean);
 }
 
