@@ -114,6 +114,20 @@ describe('load > scheduler', () => {
     expect(latencies[latencies.length - 1]).toBeGreaterThan(0.3);
   });
 
+  test('open loop stopped while the target stalls: due readings no worker took count as backlog, every one accounted', async () => {
+    const controller = new AbortController();
+    const c = collect();
+    // The target hangs for 200 ms per write: 2 workers take 2 readings, 100/s are due.
+    const backend = { batchSize: 1, classifyError: () => 'other' as const, write: () => new Promise<void>((r) => setTimeout(r, 200)) };
+    const s = startScheduler(backend, reading, c.sink, { concurrency: 2, rate: 100, durationMs: 10_000, maxBacklog: 1000, signal: controller.signal });
+    setTimeout(() => controller.abort(), 100);
+    await s.done;
+    const backlog = c.failures.filter(([, reason]) => reason === 'backlog').reduce((sum, [n]) => sum + n, 0);
+    expect(c.seqs.length).toBe(2);
+    expect(backlog).toBe(s.state.issued - 2);
+    expect(backlog).toBeGreaterThan(5);
+  });
+
   test('abort stops issuing; in-flight writes complete', async () => {
     const controller = new AbortController();
     const c = collect();

@@ -201,6 +201,15 @@ export function startScheduler(
 
   const workers = Array.from({ length: Math.max(1, options.concurrency) }, (_, i) => worker(i));
   const done = Promise.all([dispatch(), ...workers]).then(() => {
+    // Open loop stopped (end of --duration, Ctrl-C) with due readings no worker took: they were never sent,
+    // like readings dropped from the backlog, and are counted so (every due reading is accounted for).
+    if (rate !== undefined && taken < available) {
+      const dropped = available - taken;
+      const measured = toIntendedTimeMs(startMs, rate, taken) >= measureFromMs;
+      taken = available;
+      state.backlog = 0;
+      sink.failure(dropped, 'backlog', measured);
+    }
     state.endMs = now();
     signal?.removeEventListener('abort', wakeAll);
   });
