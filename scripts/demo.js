@@ -167,8 +167,10 @@ function tail(file, lines = 15) {
   }
 }
 
-/** Things living in this process (Kafka clients, the Kafka lab), stopped before the children. */
+/** Things living in this process (Kafka clients), stopped before the children. */
 const inProcessStops = [];
+/** Stopped after the children: the Kafka lab, so the exporters' collectors do not lose it while shutting down. */
+const finalStops = [];
 
 /** `promise`, abandoned after `ms` (a Kafka client disconnecting from a dead broker can hang). */
 function within(promise, ms) {
@@ -185,21 +187,25 @@ async function stopAll() {
       // best effort: the processes below are what must end
     }
   }
-  for (const entry of [...children].reverse()) {
-    if (entry.exited) continue;
-    if (entry.beforeStop) {
-      try {
-        entry.beforeStop();
-      } catch {
-        // fall through to the signal
+  // All at once: each gets its own grace period, so the whole stop takes the longest one, not their sum.
+  await Promise.all(
+    [...children].reverse().map(async (entry) => {
+      if (entry.exited) return;
+      if (entry.beforeStop) {
+        try {
+          entry.beforeStop();
+        } catch {
+          // fall through to the signal
+        }
+      } else {
+        entry.child.kill('SIGTERM');
       }
-    } else {
-      entry.child.kill('SIGTERM');
-    }
-    const timer = setTimeout(() => entry.child.kill('SIGKILL'), entry.name === 'mariadb' ? 20_000 : 5_000);
-    await entry.exit;
-    clearTimeout(timer);
-  }
+      const timer = setTimeout(() => entry.child.kill('SIGKILL'), entry.name === 'mariadb' ? 20_000 : 5_000);
+      await entry.exit;
+      clearTimeout(timer);
+    }),
+  );
+  for (const stop of finalStops) await within(Promise.resolve().then(stop), 5000).catch(() => undefined);
 }
 
 process.on('exit', () => {
@@ -271,7 +277,7 @@ async function startKafka(notes) {
   require('./ts-require');
   const { startKafkaLab } = require('../test/lab/kafka.ts');
   const lab = await startKafkaLab();
-  inProcessStops.push(() => lab.stop());
+  finalStops.push(() => lab.stop());
   for (const t of KAFKA_TOPICS) {
     await lab.createTopic(t.name, {
       assignment: Array.from({ length: t.partitions }, (_, p) => rotation(p, t.replicas)),
