@@ -182,7 +182,7 @@ async function stopAll() {
   stopping = true;
   for (const stop of inProcessStops.reverse()) {
     try {
-      await within(Promise.resolve().then(stop), 5000);
+      await within(Promise.resolve().then(stop), 2000);
     } catch {
       // best effort: the processes below are what must end
     }

@@ -147,11 +147,11 @@ describe('demo > the whole stack', () => {
       await within(run.exit, 30_000, undefined);
     }
     rmSync(stateDir, { recursive: true, force: true });
-  });
+  }, 45_000);
 
   it('starts, every dashboard expression with produced metrics is non-empty, fails over, and stops with no process left', async () => {
     run = runDemo([
-      '--duration', '150s',
+      '--duration', '240s',
       '--scrape-interval', '1s',
       '--prometheus-port', '0',
       '--scenario', 'failover',
@@ -241,7 +241,8 @@ describe('demo > the whole stack', () => {
         await seen('max(pitower_kafka_partition_replica_in_sync{topic="temperature",partition="0",broker="2"}) == 0');
         await seen('cluster:kafka_isr_shrinks:rate5m > 0');
       }
-      const recoveryDeadline = Date.now() + 30_000;
+      // A JVM restart on a machine busy with the rest of the suite: allow a minute.
+      const recoveryDeadline = Date.now() + 60_000;
       while (!readState().recovered) {
         if (Date.now() > recoveryDeadline) throw new Error(`no recovery:\n${run.output()}`);
         await sleep(500);
@@ -255,8 +256,8 @@ describe('demo > the whole stack', () => {
 
     // Ctrl-C (SIGINT to the foreground process group): exit 0, every child gone, temp dir removed.
     process.kill(-(run.child.pid as number), 'SIGINT');
-    const code = await within(run.exit, 40_000, 'timeout');
-    expect(code).toBe(0);
+    const code = await within(run.exit, 60_000, 'timeout');
+    if (code !== 0) throw new Error(`demo did not exit 0 within 60 s of SIGINT (${code}):\n${run.output().slice(-4000)}`);
     expect(run.output()).toContain('demo: stopped, every process ended');
     expect(run.output()).not.toContain('exited unexpectedly');
     expect(s.pids.length).toBeGreaterThanOrEqual(4);
@@ -264,5 +265,5 @@ describe('demo > the whole stack', () => {
     if (s.kafka) expect(s.kafka.pids.filter((pid) => isAlive(pid))).toEqual([]);
     expect(processesMentioning(s.dir)).toEqual([]);
     expect(existsSync(s.dir)).toBe(false);
-  }, 300_000);
+  }, 420_000);
 });

@@ -452,8 +452,9 @@ export async function startKafkaLab(options: KafkaLabOptions = {}): Promise<Kafk
   const stop = async (): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    await resetAdmin();
+    // Nodes first: an admin client disconnecting from brokers that are shutting down can hang.
     await Promise.all(nodes.map((n) => n.kill()));
+    void resetAdmin();
     rmSync(root, { recursive: true, force: true });
   };
 
