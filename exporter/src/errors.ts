@@ -48,6 +48,14 @@ export class PitowerConnectionError extends PitowerError {
   }
 }
 
+/** Something did not answer within its time budget (withDeadline). */
+export class PitowerTimeoutError extends PitowerError {
+  constructor(message: string) {
+    super(message, { retriable: true });
+    this.name = 'PitowerTimeoutError';
+  }
+}
+
 /** Text of an unknown thrown value, for one-line messages. */
 export function errorMessage(err: unknown): string {
   // Not `instanceof Error`: errors from Node's core modules can come from another realm (jest, vm).

@@ -145,7 +145,7 @@ describe('exporter > collectors over HTTP with fixture sysfs trees', () => {
       const page = await (await fetch(url)).text();
       expect(page).toMatch(/<td>thermal<\/td><td class="partial">some values unusable<\/td><td>[^<]*thermal_zone0\/temp: not an integer/);
       expect(page).toContain('thermal_zone3/temp: implausible temperature 99999999.999 °C');
-      expect(page).toContain('thermal_zone4/temp: EISDIR');
+      expect(page).toContain('thermal_zone4/temp: not a regular file (a directory where a sysfs attribute should be)');
       expect(page).toMatch(/<td>throttling<\/td><td class="failed">failed<\/td><td>[^<]*get_throttled: not a hexadecimal bitmask: &#34;zz&#34;/);
     });
   });

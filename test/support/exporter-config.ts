@@ -10,6 +10,7 @@ export function testExporterConfig(overrides: Partial<ExporterConfig> = {}): Exp
     logLevel: 'error',
     logFormat: 'json',
     collectors: [],
+    collectorTimeoutSeconds: 4,
     ...overrides,
   };
 }

@@ -1,13 +1,49 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PitowerError } from '../errors';
 
-/** Reads a sysfs attribute, trimmed; undefined when the file does not exist. Other errors propagate. */
+/** sysfs attributes are at most one page; anything longer is not an attribute. */
+export const MAX_ATTRIBUTE_BYTES = 64 * 1024;
+
+/** What a non-regular file is, for an error message: "a directory", "a FIFO", ... */
+export function fileKind(stats: Stats): string {
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
+  if (stats.isSocket()) return 'a socket';
+  return stats.isFile() ? 'a regular file' : 'not a file';
+}
+
+/**
+ * Reads a sysfs attribute, trimmed; undefined when the file does not exist. Other errors propagate.
+ *
+ * Opened non-blocking and refused unless it is a regular file (every sysfs/procfs attribute is): a FIFO or a
+ * device in its place would block the open in a libuv thread for good, and a blocked thread keeps every later
+ * file read waiting and even `process.exit()` from finishing.
+ */
 export async function readAttribute(path: string): Promise<string | undefined> {
+  let handle;
   try {
-    return (await readFile(path, 'utf8')).trim();
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
+  }
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) throw new PitowerError(`not a regular file (${fileKind(stats)} where a sysfs attribute should be)`);
+    const buffer = Buffer.allocUnsafe(MAX_ATTRIBUTE_BYTES);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length === buffer.length) throw new PitowerError(`longer than ${MAX_ATTRIBUTE_BYTES} bytes: not a sysfs attribute`);
+    }
+    return buffer.toString('utf8', 0, length).trim();
+  } finally {
+    await handle.close();
   }
 }
 

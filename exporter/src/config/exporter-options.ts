@@ -1,6 +1,7 @@
 import { COLLECTORS } from '../collectors/registry';
 import type { OptionSpec, OptionValues } from './options';
-import { parseListenAddress, type ListenAddress } from './parse';
+import { DEFAULT_COLLECTOR_TIMEOUT_SECONDS } from '../collectors/runner';
+import { parseDuration, parseListenAddress, type ListenAddress } from './parse';
 
 /** pitower's default port: free of Prometheus (9090), node_exporter (9100), mysqld_exporter (9104),
  * elasticsearch_exporter (9114), Grafana's 3000, 9243 and kafka_exporter (9308). */
@@ -29,6 +30,17 @@ export const EXPORTER_OPTIONS: OptionSpec[] = [
   { flag: 'path.procfs', arg: '<dir>', help: 'procfs mountpoint', default: '/proc' },
   { flag: 'log.level', arg: '<level>', help: 'only log messages at this level or above', default: 'info', choices: ['debug', 'info', 'warn', 'error'] },
   { flag: 'log.format', arg: '<format>', help: 'log output format', default: 'logfmt', choices: ['logfmt', 'json'] },
+  {
+    flag: 'collector.timeout',
+    arg: '<duration>',
+    help: 'deadline of each collector on a scrape (also kept under Prometheus\' scrape timeout): one that has not finished reports success 0 and the scrape answers without it',
+    default: `${DEFAULT_COLLECTOR_TIMEOUT_SECONDS}s`,
+    parse: (raw) => {
+      const seconds = parseDuration(raw);
+      if (seconds < 0.01 || seconds > 300) throw new Error(`"${raw}" must be between 10ms and 5m`);
+      return seconds;
+    },
+  },
   ...COLLECTORS.map(
     (c): OptionSpec => ({ flag: `collector.${c.name}`, boolean: true, default: true, help: `enable the ${c.name} collector (${c.help})` }),
   ),
@@ -42,6 +54,7 @@ export interface ExporterConfig {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   logFormat: 'logfmt' | 'json';
   collectors: string[];
+  collectorTimeoutSeconds: number;
 }
 
 export function toExporterConfig(values: OptionValues): ExporterConfig {
@@ -53,5 +66,6 @@ export function toExporterConfig(values: OptionValues): ExporterConfig {
     logLevel: values.get('log.level') as ExporterConfig['logLevel'],
     logFormat: values.get('log.format') as ExporterConfig['logFormat'],
     collectors: COLLECTORS.filter((c) => values.get(`collector.${c.name}`) !== false).map((c) => c.name),
+    collectorTimeoutSeconds: values.get('collector.timeout') as number,
   };
 }

@@ -15,6 +15,23 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
 }
 
+/**
+ * The time a scrape may spend in collectors: Prometheus' scrape timeout (sent with every scrape) less
+ * half a second for rendering and the network; unbounded (the runner's own timeout applies) without it.
+ */
+export function scrapeBudgetMs(header: string | string[] | undefined): number {
+  const seconds = Number(Array.isArray(header) ? header[0] : header);
+  if (!Number.isFinite(seconds) || seconds <= 0) return Infinity;
+  return Math.max(100, seconds * 1000 - 500);
+}
+
+/**
+ * Most requests one connection may have in flight at once. Prometheus and browsers send one at a time;
+ * a client pipelining more would make every queued response wait in memory (1,000 pipelined scrapes cost
+ * ~110 MB), so the connection is closed instead.
+ */
+export const MAX_PIPELINED_REQUESTS = 8;
+
 /** Builds the exporter's HTTP app: /metrics, /, /-/healthy, /-/ready. Does not listen (see server.ts). */
 export function buildApp(options: AppOptions): FastifyInstance {
   const { registry, runner, telemetryPath, version } = options;
@@ -26,8 +43,23 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
   let ready = false;
 
+  const inFlight = new WeakMap<object, number>();
+  app.addHook('onRequest', async (request, reply) => {
+    const socket = request.raw.socket;
+    const count = (inFlight.get(socket) ?? 0) + 1;
+    if (count > MAX_PIPELINED_REQUESTS) {
+      if (!socket.destroyed) {
+        request.log.warn({ remote: request.ip, limit: MAX_PIPELINED_REQUESTS }, 'closing a connection with too many pipelined requests');
+        socket.destroy();
+      }
+      return reply.hijack();
+    }
+    inFlight.set(socket, count);
+    reply.raw.once('close', () => inFlight.set(socket, (inFlight.get(socket) ?? 1) - 1));
+  });
+
   app.get(telemetryPath, async (request, reply) => {
-    await runner.collect();
+    await runner.collect(scrapeBudgetMs(request.headers['x-prometheus-scrape-timeout-seconds']));
     const text = await registry.metrics();
     reply.type(registry.contentType);
     const extra = extensions.flatMap((e) => (e.exposition ? [e.exposition()] : []));
@@ -54,6 +86,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.get('/-/healthy', async (_request, reply) => reply.type('text/plain').send('Healthy\n'));
   app.get('/-/ready', async (_request, reply) => {
     if (!ready) return reply.code(503).type('text/plain').send('Not ready\n');
+    const stuck = runner.stuck();
+    if (stuck.length > 0) {
+      const list = stuck.map((s) => `${s.name} (running for ${s.seconds} s)`).join(', ');
+      return reply.code(503).type('text/plain').send(`Not ready: collector stuck reading its source: ${list}\n`);
+    }
     return reply.type('text/plain').send('Ready\n');
   });
 

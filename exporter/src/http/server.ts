@@ -12,6 +12,10 @@ import { loggerOptions } from './logger';
 
 /** Everything the daemon serves, wired but not listening: used by `pitower exporter`, tests and the benchmark. */
 export function createExporter(config: ExporterConfig, extensions: DaemonExtension[] = [], withLogger = true): FastifyInstance {
+  return assemble(config, extensions, withLogger).app;
+}
+
+function assemble(config: ExporterConfig, extensions: DaemonExtension[], withLogger: boolean): { app: FastifyInstance; runner: CollectorRunner } {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   // prom-client names these gauges *_total, which `promtool check metrics` rejects for non-counters.
@@ -34,7 +38,7 @@ export function createExporter(config: ExporterConfig, extensions: DaemonExtensi
   const runner = new CollectorRunner(collectors, registry, {
     debug: (obj, msg) => log.to?.debug(obj, msg),
     warn: (obj, msg) => log.to?.warn(obj, msg),
-  });
+  }, { timeoutSeconds: config.collectorTimeoutSeconds });
   const app = buildApp({
     registry,
     runner,
@@ -44,7 +48,7 @@ export function createExporter(config: ExporterConfig, extensions: DaemonExtensi
     logger: withLogger ? loggerOptions(config.logLevel, config.logFormat) : false,
   });
   log.to = app.log;
-  return app;
+  return { app, runner };
 }
 
 /** Listens; a taken or unavailable address becomes a one-line PitowerConfigError naming the flag. */
@@ -65,22 +69,38 @@ export async function listen(app: FastifyInstance, config: ExporterConfig): Prom
   }
 }
 
+/** How long a graceful shutdown (Kafka clients, the load generator's last writes) may take. */
+export const SHUTDOWN_DEADLINE_MS = 5000;
+
 /** Runs the daemon until SIGTERM/SIGINT, then closes everything and exits 0. */
 export async function runExporter(config: ExporterConfig, extensions: DaemonExtension[]): Promise<void> {
-  const app = createExporter(config, extensions);
+  const { app, runner } = assemble(config, extensions, true);
   const url = await listen(app, config);
   app.log.info({ address: url, version: VERSION, collectors: config.collectors.join(',') }, 'pitower exporter listening');
 
   let stopping = false;
+  const exit = (code: number) => {
+    // process.exit() waits for the libuv thread pool: a collector stuck in a read that never returns would
+    // keep the process alive after "shutting down". Only SIGKILL ends a process with such a thread.
+    const stuck = runner.stuck();
+    if (stuck.length > 0) {
+      app.log.error({ collectors: stuck.map((s) => `${s.name} (${s.seconds} s)`).join(', ') }, 'collectors stuck in their sources; ending with SIGKILL');
+      process.kill(process.pid, 'SIGKILL');
+    }
+    process.exit(code);
+  };
   const stop = (signal: NodeJS.Signals) => {
-    if (stopping) process.exit(1);
+    if (stopping) return exit(1);
     stopping = true;
     app.log.info({ signal }, 'shutting down');
-    const deadline = setTimeout(() => process.exit(1), 5000);
+    const deadline = setTimeout(() => {
+      app.log.error({ seconds: SHUTDOWN_DEADLINE_MS / 1000 }, 'shutdown did not finish in time; exiting');
+      exit(1);
+    }, SHUTDOWN_DEADLINE_MS);
     deadline.unref();
     app.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
+      () => exit(0),
+      () => exit(1),
     );
   };
   process.on('SIGTERM', stop);

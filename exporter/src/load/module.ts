@@ -5,7 +5,7 @@ import { errorMessage, PitowerConnectionError } from '../errors';
 import type { AuditResult } from './audit';
 import { ERROR_REASONS, type Backend } from './backends/backend';
 import { loadOptionSpecs, toLoadConfig, type LoadConfig } from './options';
-import { createBackoff, sleep } from './retry';
+import { createBackoff, sleep } from '../retry';
 import { runLoad, createBackend } from './run';
 import type { LoadSink, SchedulerState } from './scheduler';
 

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseMillidegrees } from '../collectors/parsers';
+import { readAttribute } from '../collectors/sysfs';
 
 /**
  * One transaction of the load generator: a CPU-temperature reading. `producer` + `seq` identify every reading
@@ -40,7 +40,8 @@ export async function readValueSource(sysfs: string, now: () => number = Date.no
   const path = join(sysfs, THERMAL_ZONE0);
   const read = async (): Promise<number | undefined> => {
     try {
-      return parseMillidegrees(await readFile(path, 'utf8'));
+      const text = await readAttribute(path);
+      return text === undefined ? undefined : parseMillidegrees(text);
     } catch {
       return undefined;
     }

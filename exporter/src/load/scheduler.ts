@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Backend, ErrorReason } from './backends/backend';
 import type { Reading } from './reading';
-import { createBackoff, sleep, type BackoffOptions } from './retry';
+import { createBackoff, sleep, type BackoffOptions } from '../retry';
 
 /**
  * The load scheduler.

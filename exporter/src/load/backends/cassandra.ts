@@ -3,7 +3,7 @@ import { PitowerConnectionError, errorMessage } from '../../errors';
 import { reconcileAudit, type SeqSet } from '../audit';
 import type { LoadConfig } from '../options';
 import type { Reading } from '../reading';
-import { retryUntil, withDeadline } from '../retry';
+import { retryUntil, withDeadline } from '../../retry';
 import { classifyCommonError, type Backend, type ErrorReason } from './backend';
 
 type CassandraConfig = NonNullable<LoadConfig['cassandra']>;

@@ -4,7 +4,7 @@ import { PitowerConnectionError, errorMessage } from '../../errors';
 import { reconcileAudit, type SeqSet } from '../audit';
 import type { LoadConfig } from '../options';
 import type { Reading } from '../reading';
-import { retryUntil } from '../retry';
+import { retryUntil } from '../../retry';
 import { classifyCommonError, type Backend, type ErrorReason } from './backend';
 
 type MysqlConfig = NonNullable<LoadConfig['mysql']>;
@@ -77,6 +77,10 @@ interface WorkerConnection {
   pending: Reading[];
 }
 
+/** Appended to "Access denied" when no password source was given. */
+export const NO_PASSWORD_HINT =
+  '(no password was given: set a password file (--[load.]mysql.password-file or $MYSQL_PASSWORD_FILE), $MYSQL_PASSWORD, the URL, or the systemd credential mysql-password)';
+
 /**
  * MySQL/MariaDB through mysql2: one connection per worker (per unit of concurrency), `rows-per-statement`
  * rows per INSERT, and with `commit-every` N > 1 an explicit transaction committed every N rows per
@@ -142,7 +146,9 @@ export function createMysqlBackend(config: MysqlConfig): Backend {
           await conn.end().catch(() => conn.destroy());
         }
       } catch (err) {
-        throw new PitowerConnectionError(`mysql ${config.user}@${target}: ${errorMessage(err)}`, { cause: err });
+        // The server says "(using password: NO)"; say where a password would have come from.
+        const hint = config.password === undefined && (err as { code?: string }).code === 'ER_ACCESS_DENIED_ERROR' ? ` ${NO_PASSWORD_HINT}` : '';
+        throw new PitowerConnectionError(`mysql ${config.user}@${target}: ${errorMessage(err)}${hint}`, { cause: err });
       }
     },
 

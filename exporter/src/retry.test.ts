@@ -1,6 +1,6 @@
 import { createBackoff, retryUntil, toBackoffDelay } from './retry';
 
-describe('load > retry', () => {
+describe('retry', () => {
   const options = { initialMs: 100, maxMs: 1000, factor: 2, jitter: 0.2 };
   test.each([
     [0, 0.5, 100],

@@ -1,5 +1,7 @@
+import { PitowerTimeoutError } from './errors';
+
 /**
- * The one retry/backoff policy of the load generator (and anything else that wants it): jittered exponential
+ * The one retry/backoff and deadline home of pitower: jittered exponential
  * backoff, kafkajs-style. Pure delay maths in `toBackoffDelay`; `createBackoff` keeps the attempt count.
  */
 export interface BackoffOptions {
@@ -78,11 +80,11 @@ export async function retryUntil<T>(
   }
 }
 
-/** Rejects with `message` if `promise` has not settled by `deadlineMs` (absolute, Date.now based). */
+/** Rejects with a PitowerTimeoutError(`message`) if `promise` has not settled by `deadlineMs` (absolute, Date.now based). */
 export function withDeadline<T>(promise: Promise<T>, deadlineMs: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), Math.max(0, deadlineMs - Date.now()));
+    timer = setTimeout(() => reject(new PitowerTimeoutError(message)), Math.max(0, deadlineMs - Date.now()));
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
