@@ -3,6 +3,8 @@
  * after a finished run, reconnect while the target is down, prompt shutdown.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import { exporterOptionSpecs } from '../../exporter/src/commands/exporter';
@@ -10,7 +12,8 @@ import { toExporterConfig } from '../../exporter/src/config/exporter-options';
 import { addOptions, resolveOptions } from '../../exporter/src/config/options';
 import { createExporter } from '../../exporter/src/http/server';
 import { LOAD_MODULE } from '../../exporter/src/load/module';
-import { startMariaDb, type MariaDb } from '../support/mariadb';
+import { startDaemon as startExporterProcess, stopDaemon } from '../support/exporter-process';
+import { MARIADB_PASSWORD, startMariaDb, type MariaDb } from '../support/mariadb';
 
 let db: MariaDb;
 const apps: FastifyInstance[] = [];
@@ -115,4 +118,40 @@ describe('load > daemon module', () => {
     await app.close();
     expect(Date.now() - started).toBeLessThan(1000);
   });
+
+  test('started as the systemd unit does: the password from LoadCredential= or MYSQL_PASSWORD_FILE, none on the command line', async () => {
+    await db.createDatabase('unit');
+    // systemd puts LoadCredential=mysql-password:/etc/pitower/mysql-password at $CREDENTIALS_DIRECTORY/mysql-password.
+    const credentials = join(db.dir, 'credentials');
+    mkdirSync(credentials, { recursive: true });
+    writeFileSync(join(credentials, 'mysql-password'), `${MARIADB_PASSWORD}\n`);
+    const config = join(db.dir, 'pitower.yml');
+    writeFileSync(config, ['load:', '  backend: mysql', `  mysql.url: ${db.url('unit', false)}`, '  count: 40', 'path.sysfs: /nonexistent', ''].join('\n'));
+    const { MYSQL_PASSWORD: _, ...env } = process.env;
+    const variants: Array<[string, NodeJS.ProcessEnv]> = [
+      ['LoadCredential=', { ...env, CREDENTIALS_DIRECTORY: credentials }],
+      ['MYSQL_PASSWORD_FILE=%d/mysql-password', { ...env, CREDENTIALS_DIRECTORY: credentials, MYSQL_PASSWORD_FILE: join(credentials, 'mysql-password') }],
+    ];
+    for (const [how, variantEnv] of variants) {
+      const daemon = await startExporterProcess([`--config.file=${config}`], 15000, variantEnv);
+      try {
+        const scrape = async () => (await fetch(`${daemon.url}/metrics`)).text();
+        await waitFor(async () => (await scrape()).includes('pitower_load_transactions_total{backend="mysql",target="127.0.0.1:'), 10000);
+        await waitFor(async () => sample(await scrape(), 'pitower_load_transactions_total{') === 40, 20000);
+        const text = await scrape();
+        expect([how, sample(text, 'pitower_load_errors_total{backend="mysql",reason="connection"}')]).toEqual([how, 0]);
+      } finally {
+        expect((await stopDaemon(daemon)).code).toBe(0);
+      }
+    }
+    expect(Number((await db.query<{ n: number }>('SELECT COUNT(*) n FROM unit.reading'))[0].n)).toBe(80);
+    // Without any password source, the error says where one would come from.
+    const daemon = await startExporterProcess([`--config.file=${config}`], 15000, env);
+    try {
+      await waitFor(async () => daemon.logs().includes('Access denied'), 10000);
+      expect(daemon.logs()).toContain('(no password was given: set a password file');
+    } finally {
+      await stopDaemon(daemon);
+    }
+  }, 60000);
 });

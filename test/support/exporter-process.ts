@@ -35,12 +35,12 @@ export interface DaemonHandle {
 }
 
 /** Starts `pitower exporter` on an ephemeral port and resolves with its URL once it logs that it listens. */
-export function startDaemon(args: string[], timeoutMs = 15000): Promise<DaemonHandle> {
+export function startDaemon(args: string[], timeoutMs = 15000, env: NodeJS.ProcessEnv = process.env): Promise<DaemonHandle> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
       [PITOWER_BIN, 'exporter', '--web.listen-address=127.0.0.1:0', '--log.format=json', ...args],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      { stdio: ['ignore', 'pipe', 'pipe'], env },
     );
     let logs = '';
     const timer = setTimeout(() => {

@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
+import { fileKind } from '../collectors/sysfs';
 import { PitowerConfigError, errorMessage } from '../errors';
 
 /**
@@ -83,20 +84,70 @@ export function flattenYaml(doc: unknown, prefix = ''): Map<string, unknown> {
   return out;
 }
 
+/** Largest config file read: a real one is a few hundred bytes; YAML parsing costs ~40x its size in memory. */
+export const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
+/** Longest value quoted in an error message; the rest is elided with its length. */
+export const MAX_QUOTED_CHARS = 80;
+
+/**
+ * Reads a small text file the user named (config, password, certificate), refusing one over `maxBytes`
+ * (also a FIFO or device that never ends). Every problem is one PitowerConfigError line naming `what`.
+ */
+export function readSmallFile(what: string, path: string, maxBytes = MAX_CONFIG_FILE_BYTES): string {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) throw new PitowerConfigError(`${what} ${path}: cannot read: is a directory`);
+    if (!stat.isFile()) throw new PitowerConfigError(`${what} ${path}: not a regular file (${fileKind(stat)})`);
+    if (stat.size > maxBytes) throw new PitowerConfigError(`${what} ${path}: too large (${stat.size} bytes; at most ${maxBytes})`);
+    const buffer = Buffer.allocUnsafe(maxBytes + 1);
+    let length = 0;
+    for (let n; (n = readSync(fd, buffer, length, buffer.length - length, null)) > 0; ) {
+      length += n;
+      if (length > maxBytes) throw new PitowerConfigError(`${what} ${path}: too large (more than ${maxBytes} bytes)`);
+    }
+    return buffer.toString('utf8', 0, length);
+  } catch (err) {
+    if (err instanceof PitowerConfigError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : errorMessage(err);
+    throw new PitowerConfigError(`${what} ${path}: cannot read: ${why}`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** A secret file (password, key): its text without one trailing newline. */
+export function readSecretFile(what: string, path: string): string {
+  return readSmallFile(what, path).replace(/\r?\n$/, '');
+}
+
+/**
+ * A systemd credential (`LoadCredential=<name>:...` in the unit): its text from `$CREDENTIALS_DIRECTORY/<name>`,
+ * or undefined when the daemon was not given one by that name.
+ */
+export function readCredential(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const dir = env.CREDENTIALS_DIRECTORY;
+  if (!dir) return undefined;
+  const path = `${dir.replace(/\/+$/, '')}/${name}`;
+  if (!existsSync(path)) return undefined;
+  return readSecretFile(`systemd credential ${name}:`, path);
+}
+
+/** `raw` for an error message: at most MAX_QUOTED_CHARS characters, the rest elided with its length. */
+export function quoteValue(raw: string): string {
+  const text = raw.length <= MAX_QUOTED_CHARS ? raw : `${raw.slice(0, MAX_QUOTED_CHARS)}… (${raw.length} characters)`;
+  return text.replace(/[\r\n]+/g, ' ');
+}
+
 /** Reads and parses the YAML config file; every problem becomes one line naming the file. */
 export function readConfigFile(path: string): Map<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : errorMessage(err);
-    throw new PitowerConfigError(`--config.file ${path}: cannot read: ${why}`);
-  }
+  const text = readSmallFile('--config.file', path);
   try {
     return flattenYaml(parseYaml(text));
   } catch (err) {
-    const reason = errorMessage(err).split('\n')[0];
+    const reason = shorten(errorMessage(err).split('\n')[0]);
     throw new PitowerConfigError(`--config.file ${path}: invalid YAML: ${reason}`);
   }
 }
@@ -115,7 +166,7 @@ export function resolveOptions(
   const known = new Set(specs.map((s) => s.flag));
   known.add('config.file');
   for (const key of file.keys()) {
-    if (!known.has(key)) throw new PitowerConfigError(`--config.file ${filePath}: unknown option "${key}"`);
+    if (!known.has(key)) throw new PitowerConfigError(`--config.file ${filePath}: unknown option "${quoteValue(key)}"`);
   }
   const opts = command.opts();
   const values: OptionValues = new Map();
@@ -147,7 +198,7 @@ function parseValue(spec: OptionSpec, raw: unknown, where: string): unknown {
     if (typeof raw === 'boolean') return raw;
     if (raw === 'true') return true;
     if (raw === 'false') return false;
-    throw new PitowerConfigError(`${where}: expected true or false, got "${String(raw)}"`);
+    throw new PitowerConfigError(`${where}: expected true or false, got "${quoteValue(String(raw))}"`);
   }
   if (spec.repeatable) {
     const list = (Array.isArray(raw) ? raw : [raw])
@@ -162,14 +213,23 @@ function parseValue(spec: OptionSpec, raw: unknown, where: string): unknown {
   return parseOne(spec, String(raw), where);
 }
 
+/** Longest single option value: a path, a URL, a regex. */
+export const MAX_VALUE_CHARS = 4096;
+
+/** An error text from a value parser, which may quote the whole value: at most a few lines' worth. */
+function shorten(message: string): string {
+  return message.length <= 4 * MAX_QUOTED_CHARS ? message : `${message.slice(0, 4 * MAX_QUOTED_CHARS)}…`;
+}
+
 function parseOne(spec: OptionSpec, raw: string, where: string): unknown {
   if (spec.choices && !spec.choices.includes(raw)) {
-    throw new PitowerConfigError(`${where}: "${raw}" is not one of ${spec.choices.join(', ')}`);
+    throw new PitowerConfigError(`${where}: "${quoteValue(raw)}" is not one of ${spec.choices.join(', ')}`);
   }
   if (!spec.parse) return raw;
+  if (raw.length > MAX_VALUE_CHARS) throw new PitowerConfigError(`${where}: value too long (${raw.length} characters; at most ${MAX_VALUE_CHARS}): "${quoteValue(raw)}"`);
   try {
     return spec.parse(raw);
   } catch (err) {
-    throw new PitowerConfigError(`${where}: ${errorMessage(err)}`);
+    throw new PitowerConfigError(`${where}: ${shorten(errorMessage(err))}`);
   }
 }

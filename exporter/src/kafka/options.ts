@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
-import type { OptionSpec, OptionValues } from '../config/options';
+import { readCredential, readSecretFile, readSmallFile, type OptionSpec, type OptionValues } from '../config/options';
 import { parseDuration, parseInteger, parseRegex } from '../config/parse';
-import { PitowerConfigError, errorMessage } from '../errors';
+import { PitowerConfigError } from '../errors';
 
 /** Flags of the Kafka collector; TLS/SASL names follow kafka_exporter's. */
 export const KAFKA_OPTIONS: OptionSpec[] = [
@@ -46,7 +45,12 @@ export const KAFKA_OPTIONS: OptionSpec[] = [
     help: 'SASL password (prefer $PITOWER_KAFKA_SASL_PASSWORD or --sasl.password-file: argv is visible to other users)',
     env: 'PITOWER_KAFKA_SASL_PASSWORD',
   },
-  { flag: 'sasl.password-file', arg: '<path>', help: 'file holding the SASL password (trailing newline ignored)' },
+  {
+    flag: 'sasl.password-file',
+    arg: '<path>',
+    help: 'file holding the SASL password (trailing newline ignored); without a password source, the systemd credential kafka-sasl-password is used',
+    env: 'PITOWER_KAFKA_SASL_PASSWORD_FILE',
+  },
 ];
 
 export interface KafkaTlsConfig {
@@ -88,16 +92,6 @@ function parsePositiveDuration(raw: string): number {
   return seconds;
 }
 
-function readSecretFile(flag: string, path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : errorMessage(err);
-    throw new PitowerConfigError(`--${flag} ${path}: cannot read: ${why}`);
-  }
-}
-
 /** Resolved option values -> KafkaConfig, or undefined when --kafka.server is not given. Reads the TLS/SASL files. */
 export function toKafkaConfig(values: OptionValues): KafkaConfig | undefined {
   const brokers = (values.get('kafka.server') as string[] | undefined) ?? [];
@@ -117,7 +111,7 @@ export function toKafkaConfig(values: OptionValues): KafkaConfig | undefined {
   if (values.get('tls.enabled') === true) {
     const read = (flag: string): string | undefined => {
       const path = values.get(flag) as string | undefined;
-      return path === undefined ? undefined : readSecretFile(flag, path);
+      return path === undefined ? undefined : readSmallFile(`--${flag}`, path);
     };
     config.tls = { ca: read('tls.ca-file'), cert: read('tls.cert-file'), key: read('tls.key-file'), rejectUnauthorized: values.get('tls.insecure-skip-tls-verify') !== true };
     if ((config.tls.cert === undefined) !== (config.tls.key === undefined)) {
@@ -130,9 +124,12 @@ export function toKafkaConfig(values: OptionValues): KafkaConfig | undefined {
     const username = values.get('sasl.username') as string | undefined;
     if (!username) throw new PitowerConfigError('--sasl.username is required with --sasl.enabled');
     const file = values.get('sasl.password-file') as string | undefined;
-    const password = file !== undefined ? readSecretFile('sasl.password-file', file).replace(/\r?\n$/, '') : (values.get('sasl.password') as string | undefined);
+    const password =
+      file !== undefined ? readSecretFile('--sasl.password-file', file) : ((values.get('sasl.password') as string | undefined) ?? readCredential('kafka-sasl-password'));
     if (!password) {
-      throw new PitowerConfigError('--sasl.enabled needs a password: $PITOWER_KAFKA_SASL_PASSWORD, --sasl.password-file or --sasl.password');
+      throw new PitowerConfigError(
+        '--sasl.enabled needs a password: --sasl.password-file (or $PITOWER_KAFKA_SASL_PASSWORD_FILE), $PITOWER_KAFKA_SASL_PASSWORD, the systemd credential kafka-sasl-password, or --sasl.password',
+      );
     }
     const mechanism = values.get('sasl.mechanism') as string;
     config.sasl = {

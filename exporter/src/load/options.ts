@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import type { OptionSpec, OptionValues } from '../config/options';
+import { readCredential, readSecretFile, type OptionSpec, type OptionValues } from '../config/options';
 import { parseDuration, parseInteger, parseNumber } from '../config/parse';
 import { PitowerConfigError, errorMessage } from '../errors';
 import { BACKEND_NAMES, type BackendName } from './backends/backend';
@@ -39,8 +38,13 @@ const LOAD_OPTIONS: LoadOptionSpec[] = [
   { flag: 'batch-size', arg: '<n>', help: 'kafka --mode batch: messages per send', default: '500', parse: (r) => parseInteger(r, 1, 100000) },
   // MySQL
   { flag: 'mysql.url', arg: '<url>', help: 'mysql://user[:password]@host[:port]/database' },
-  { flag: 'mysql.password-file', arg: '<path>', help: 'file holding the MySQL password (or set MYSQL_PASSWORD)' },
-  { flag: 'mysql.password', arg: '<password>', help: 'MySQL password (visible in ps: prefer MYSQL_PASSWORD or --mysql.password-file)', env: 'MYSQL_PASSWORD' },
+  {
+    flag: 'mysql.password-file',
+    arg: '<path>',
+    help: 'file holding the MySQL password (trailing newline ignored); without any password source, the systemd credential mysql-password is used',
+    env: 'MYSQL_PASSWORD_FILE',
+  },
+  { flag: 'mysql.password', arg: '<password>', help: 'MySQL password (visible in ps: prefer $MYSQL_PASSWORD or a password file)', env: 'MYSQL_PASSWORD' },
   { flag: 'mysql.table', arg: '<name>', help: 'table for the readings (created if missing)', default: 'reading', parse: parseIdentifier },
   { flag: 'rows-per-statement', arg: '<n>', help: 'mysql: rows per INSERT', default: '1', parse: (r) => parseInteger(r, 1, 10000) },
   { flag: 'commit-every', arg: '<n>', help: 'mysql: rows per transaction on each connection (1 = autocommit every row)', default: '1', parse: (r) => parseInteger(r, 1, 1000000) },
@@ -180,16 +184,8 @@ export function toLoadConfig(values: OptionValues, prefix: '' | 'load.', sysfs?:
     } catch (err) {
       throw new PitowerConfigError(`${flag('mysql.url')}: ${errorMessage(err)}`);
     }
-    let password = url.password ?? get<string | undefined>('mysql.password');
     const file = get<string | undefined>('mysql.password-file');
-    if (file) {
-      try {
-        password = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        throw new PitowerConfigError(`${flag('mysql.password-file')} ${file}: cannot read: ${code === 'ENOENT' ? 'no such file' : errorMessage(err)}`);
-      }
-    }
+    const password = file ? readSecretFile(flag('mysql.password-file'), file) : (url.password ?? get<string | undefined>('mysql.password') ?? readCredential('mysql-password'));
     config.mysql = {
       ...url,
       password,
