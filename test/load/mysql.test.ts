@@ -2,6 +2,7 @@
  * `pitower load --backend mysql` against a real MariaDB (Debian's mariadb-server) started for this file.
  */
 import { writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { freePort, MARIADB_PASSWORD, startMariaDb, type MariaDb } from '../support/mariadb';
 import { parseJsonSummary, runCli } from './run-cli';
@@ -140,13 +141,30 @@ describe('load > mysql (real MariaDB)', () => {
     expect(result.ms).toBeLessThan(2000);
   });
 
-  test('unreachable target at start: exit 2 after --connect-timeout with one line naming the target', async () => {
+  test('refused port at start: exit 2 at once (not after --connect-timeout), one line naming the target', async () => {
     const port = await freePort();
-    const result = await runCli(['load', '--backend', 'mysql', '--mysql.url', `mysql://pitower@127.0.0.1:${port}/lab`, '--connect-timeout', '1s', '--count', '5']);
+    const result = await runCli(['load', '--backend', 'mysql', '--mysql.url', `mysql://pitower@127.0.0.1:${port}/lab`, '--connect-timeout', '30s', '--count', '5']);
     expect(result.code).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toMatch(new RegExp(`^pitower: cannot reach mysql pitower@127\\.0\\.0\\.1:${port}/lab: .*ECONNREFUSED`));
-    expect(result.ms).toBeGreaterThanOrEqual(950);
-    expect(result.ms).toBeLessThan(2500);
+    expect(result.stderr).toMatch(new RegExp(`^pitower: cannot reach mysql pitower@127\\.0\\.0\\.1:${port}/lab: .*ECONNREFUSED.*\\(refused; not retried\\)$`, 'm'));
+    // A refusal is final: the run ends long before the 30 s it would have waited.
+    expect(result.ms).toBeLessThan(10000);
+  });
+
+  test('a server that accepts and never answers: retried until --connect-timeout, then exit 2', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((s) => void sockets.push(s));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const result = await runCli(['load', '--backend', 'mysql', '--mysql.url', `mysql://pitower@127.0.0.1:${port}/lab`, '--connect-timeout', '1s', '--count', '5']);
+      expect(result.code).toBe(2);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toMatch(/\(within --connect-timeout 1s\)$/m);
+      expect(result.ms).toBeGreaterThanOrEqual(950);
+    } finally {
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { errorMessage, PitowerConnectionError } from '../errors';
 import { SeqSet, type AuditResult } from './audit';
-import type { Backend, ErrorReason } from './backends/backend';
+import { refusedHosts, type Backend, type ErrorReason } from './backends/backend';
 import { createNullBackend } from './backends/null';
 import type { LoadConfig } from './options';
 import { createProducerId, createReadingFactory, readValueSource, type Reading } from './reading';
@@ -78,7 +78,9 @@ export async function runLoad(config: LoadConfig, options: RunOptions): Promise<
       await backend.connect(Date.now() + config.connectTimeoutSeconds * 1000);
     } catch (err) {
       const message = err instanceof PitowerConnectionError ? err.message : `${backend.name} ${backend.target}: ${errorMessage(err)}`;
-      throw new PitowerConnectionError(`cannot reach ${message} (within --connect-timeout ${config.connectTimeoutSeconds}s)`, { cause: err });
+      // A refusal failed at once (backends do not retry it); anything else was retried until the timeout.
+      const why = refusedHosts(err) ? 'refused; not retried' : `within --connect-timeout ${config.connectTimeoutSeconds}s`;
+      throw new PitowerConnectionError(`cannot reach ${message} (${why})`, { cause: err });
     }
     const source = await readValueSource(config.sysfs);
     const refresh = setInterval(() => void source.refresh(), 1000);

@@ -57,6 +57,36 @@ const CONNECTION_CODES = new Set([
   'ERR_STREAM_DESTROYED',
 ]);
 
+/** Answers that come at once and will not change by waiting: nothing listens there, or the name is unknown. */
+const REFUSAL_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND']);
+
+/**
+ * The hosts that refused, when `err` is nothing but refusals (walking kafkajs' `originalError`, the driver's
+ * per-host `innerErrors` and `cause`); undefined otherwise. A refusal is not retried at connect: it fails at
+ * once with its reason instead of waiting out --connect-timeout. Hosts are "" when the error does not say.
+ */
+export function refusedHosts(err: unknown): string[] | undefined {
+  const e = err as { code?: unknown; broker?: unknown; address?: unknown; port?: unknown; originalError?: unknown; innerErrors?: unknown; cause?: unknown } | undefined;
+  if (!e || typeof e !== 'object') return undefined;
+  if (typeof e.code === 'string' && REFUSAL_CODES.has(e.code)) {
+    const host = typeof e.broker === 'string' ? e.broker : typeof e.address === 'string' ? `${e.address}${typeof e.port === 'number' ? `:${e.port}` : ''}` : '';
+    return [host];
+  }
+  if (e.innerErrors && typeof e.innerErrors === 'object') {
+    const entries = Object.entries(e.innerErrors as Record<string, unknown>);
+    if (entries.length === 0) return undefined;
+    const hosts: string[] = [];
+    for (const [host, inner] of entries) {
+      if (!refusedHosts(inner)) return undefined;
+      hosts.push(host);
+    }
+    return hosts;
+  }
+  if (e.originalError) return refusedHosts(e.originalError);
+  if (e.cause) return refusedHosts(e.cause);
+  return undefined;
+}
+
 /** Reason for errors every backend shares (socket-level codes); undefined when it is backend-specific. */
 export function classifyCommonError(err: unknown): ErrorReason | undefined {
   const e = err as { code?: unknown; errno?: unknown; name?: unknown; message?: unknown } | undefined;

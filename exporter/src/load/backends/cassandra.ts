@@ -4,7 +4,7 @@ import { reconcileAudit, type SeqSet } from '../audit';
 import type { LoadConfig } from '../options';
 import type { Reading } from '../reading';
 import { retryUntil, withDeadline } from '../../retry';
-import { classifyCommonError, type Backend, type ErrorReason } from './backend';
+import { classifyCommonError, refusedHosts, type Backend, type ErrorReason } from './backend';
 
 type CassandraConfig = NonNullable<LoadConfig['cassandra']>;
 
@@ -110,7 +110,8 @@ export function createCassandraBackend(config: CassandraConfig, connectTimeoutSe
       if (closed) client = createClient();
       closed = false;
       try {
-        await retryUntil(() => withDeadline(client.connect(), deadlineMs, `no answer from ${target}`), { deadlineMs });
+        // Every contact point refusing (the driver's NoHostAvailableError lists each) fails at once.
+        await retryUntil(() => withDeadline(client.connect(), deadlineMs, `no answer from ${target}`), { deadlineMs, retriable: (err) => !refusedHosts(err) });
         await client.execute(toCreateKeyspaceCql(config.keyspace, config.replicationFactor));
         await client.execute(toCreateTableCql(config.keyspace, config.table, config.partitionKey));
       } catch (err) {

@@ -4,7 +4,7 @@ import { reconcileAudit, type SeqSet } from '../audit';
 import type { LoadConfig } from '../options';
 import { parseReadingJson, toReadingJson, type Reading } from '../reading';
 import { retryUntil, withDeadline } from '../../retry';
-import { classifyCommonError, type Backend, type ErrorReason } from './backend';
+import { classifyCommonError, refusedHosts, type Backend, type ErrorReason } from './backend';
 
 type KafkaConfig = NonNullable<LoadConfig['kafka']>;
 
@@ -88,7 +88,11 @@ export function createKafkaBackend(config: KafkaConfig, batchSize: number, audit
               await a.disconnect().catch(() => undefined);
             }
           },
-          { deadlineMs },
+          {
+            deadlineMs,
+            // kafkajs' own retries (above) already went round the bootstrap servers: a refusal at the end is final.
+            retriable: (err) => !refusedHosts(err),
+          },
         );
         producer = kafka.producer({ allowAutoTopicCreation: true, retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 } });
         await producer.connect();

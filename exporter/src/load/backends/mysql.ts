@@ -5,7 +5,7 @@ import { reconcileAudit, type SeqSet } from '../audit';
 import type { LoadConfig } from '../options';
 import type { Reading } from '../reading';
 import { retryUntil } from '../../retry';
-import { classifyCommonError, type Backend, type ErrorReason } from './backend';
+import { classifyCommonError, refusedHosts, type Backend, type ErrorReason } from './backend';
 
 type MysqlConfig = NonNullable<LoadConfig['mysql']>;
 
@@ -138,7 +138,7 @@ export function createMysqlBackend(config: MysqlConfig): Backend {
       try {
         const conn = await retryUntil(() => createConnection(options(deadlineMs - Date.now())), {
           deadlineMs,
-          retriable: (err) => classifyMysqlError(err) === 'connection' || classifyMysqlError(err) === 'timeout',
+          retriable: (err) => !refusedHosts(err) && (classifyMysqlError(err) === 'connection' || classifyMysqlError(err) === 'timeout'),
         });
         try {
           await conn.query(toCreateTableSql(config.table));
