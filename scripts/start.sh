@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# `npm start [-- flags]`: installs dependencies if needed, builds, and runs `pitower exporter` with defaults
-# (port 9742, real /sys; no servers needed). Extra flags are passed to the exporter.
+# `npm start [-- flags]`: installs dependencies and builds if needed (scripts/ensure-built.sh), then runs
+# `pitower exporter` with defaults (port 9742, real /sys; no servers needed). Extra flags go to the exporter.
+# package.json runs this with `exec` and this script execs node, so npm's child is the exporter itself and a
+# SIGTERM/SIGINT to `npm start` reaches it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/npm-install.sh
-npm run build --workspace exporter --silent
+bash scripts/ensure-built.sh
 exec node exporter/bin/pitower.js exporter "$@"
