@@ -212,6 +212,26 @@ describe('commands > diagnose errors: one line, exit 2', () => {
     }
   });
 
+  it('a query the server rejects (a real Prometheus with --query.max-samples=1)', async () => {
+    const limited = await startPrometheus({
+      configYaml: ['global: { scrape_interval: 1s, scrape_timeout: 900ms }', 'scrape_configs:', '  - job_name: self', "    static_configs: [{ targets: ['127.0.0.1:0'] }]", ''].join('\n'),
+      extraArgs: ['--query.max-samples=1'],
+    });
+    try {
+      // Until two samples of `up` exist a range query loads fewer than the limit.
+      await limited.waitForQuery('up');
+      await new Promise((r) => setTimeout(r, 2500));
+      const run = await runCli(['diagnose', '--prometheus.url', limited.url, '--window', '10s']);
+      expect(run.stdout).toBe('');
+      expect(run.code).toBe(2);
+      const lines = run.stderr.trimEnd().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(new RegExp(`^pitower: Prometheus at ${limited.url} rejected a query: query processing would load too many samples into memory in query execution \\(query: .{1,101}\\)$`));
+    } finally {
+      await limited.stop();
+    }
+  }, 60_000);
+
   it.each([
     [['--prometheus.url', 'localhost:9090'], 'pitower: --prometheus.url: invalid URL "localhost:9090": only http and https are supported\n'],
     [['--prometheus.url', 'http://x:9090', '--window', 'soon'], 'pitower: --window: invalid duration "soon": expected e.g. 500ms, 5s, 1m30s\n'],

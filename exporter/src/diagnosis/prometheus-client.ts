@@ -1,4 +1,4 @@
-import { PitowerConnectionError, PitowerError, errorMessage } from '../errors';
+import { PitowerConnectionError, errorMessage } from '../errors';
 import type { PromSeries } from './host-samples';
 
 export interface InstantQuery {
@@ -25,8 +25,8 @@ function reasonOf(err: unknown): string {
 
 /**
  * The HTTP edge: one instant query through global fetch with a timeout. An unreachable server or an answer
- * that is not the Prometheus API is a PitowerConnectionError naming the URL; a query Prometheus rejects is
- * a PitowerError (our bug, not the user's input).
+ * that is not the Prometheus API, or a query it rejects (a server limit), is a PitowerConnectionError
+ * naming the URL: one line and exit 2 from the CLI.
  */
 export async function readInstantQuery(q: InstantQuery): Promise<PromSeries[]> {
   const where = `Prometheus at ${q.url}`;
@@ -49,6 +49,11 @@ export async function readInstantQuery(q: InstantQuery): Promise<PromSeries[]> {
   if (body.status === 'success' && body.data?.resultType === 'vector' && Array.isArray(body.data.result)) {
     return body.data.result;
   }
-  if (body.status === 'error') throw new PitowerError(`${where} rejected the query ${q.expr}: ${body.error ?? `HTTP ${res.status}`}`);
+  if (body.status === 'error') {
+    // A limit of that server (--query.max-samples, --query.timeout) or a proxy in front of it: its reason, one line.
+    const expr = q.expr.replace(/\s+/g, ' ').trim();
+    const shown = expr.length > 100 ? `${expr.slice(0, 100)}…` : expr;
+    throw new PitowerConnectionError(`${where} rejected a query: ${body.error ?? `HTTP ${res.status}`} (query: ${shown})`, { retriable: false });
+  }
   throw new PitowerConnectionError(`${where}: not a Prometheus API (HTTP ${res.status}, unexpected answer from /api/v1/query)`, { retriable: false });
 }
