@@ -47,6 +47,31 @@ describe('load > null backend', () => {
     expect(Date.now() - started).toBeLessThan(500);
     expect(summary.transactions).toBeGreaterThan(0);
     expect(summary.seconds).toBeLessThan(2);
+    // It says it was cut short, and what was planned.
+    expect(summary.interrupted).toBe(true);
+    expect(summary.planned).toEqual({ seconds: 60, count: null });
     expect(process.listeners('SIGINT').filter((l) => !before.has(l))).toHaveLength(0);
+  });
+
+  test('SIGTERM during a --count run: the table leads with INTERRUPTED and the readings written of those asked', async () => {
+    const before = new Set(process.listeners('SIGTERM'));
+    const run = runCli(['load', '--backend', 'null', '--count', '100000000']);
+    await new Promise((r) => setTimeout(r, 300));
+    const added = process.listeners('SIGTERM').filter((l) => !before.has(l));
+    expect(added).toHaveLength(1);
+    (added[0] as () => void)();
+    const result = await run;
+    expect(result.code).toBe(0);
+    const first = result.stdout.split('\n')[0];
+    const match = /^run +INTERRUPTED after [\d.]+ s: (\d+) of 100000000 readings written$/.exec(first);
+    expect(match).not.toBeNull();
+    expect(Number(match![1])).toBeGreaterThan(0);
+    expect(Number(match![1])).toBeLessThan(100000000);
+  });
+
+  test('a run that ends on its own is not interrupted', async () => {
+    const summary = parseJsonSummary(await runCli(['load', '--backend', 'null', '--count', '500', '--json']));
+    expect(summary.transactions).toBe(500);
+    expect([summary.interrupted, summary.planned]).toEqual([false, { seconds: null, count: 500 }]);
   });
 });

@@ -13,7 +13,7 @@ import { formatProgressLine, formatSummaryTable, RunStats, toTps, type LoadSumma
 export const DEFAULT_DURATION_SECONDS = 10;
 
 /** The `--json` object / final table from a finished run. */
-export function toLoadSummary(config: LoadConfig, stats: RunStats, result: RunResult): LoadSummary {
+export function toLoadSummary(config: LoadConfig, stats: RunStats, result: RunResult, interrupted = false): LoadSummary {
   return {
     backend: config.backend,
     target: result.backend.target,
@@ -28,6 +28,8 @@ export function toLoadSummary(config: LoadConfig, stats: RunStats, result: RunRe
     tps: toTps(stats.transactions, result.seconds),
     latency: stats.latency(),
     warmup: { transactions: stats.warmupTransactions, errors: stats.warmupErrors },
+    interrupted,
+    planned: { seconds: config.durationSeconds ?? null, count: config.count ?? null },
     ...(result.audit ? { audit: result.audit } : {}),
   };
 }
@@ -75,7 +77,7 @@ export function registerLoadCommand(program: Command): void {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
-    const summary: LoadSummary & { diagnosis?: unknown } = toLoadSummary(config, stats, result);
+    const summary: LoadSummary & { diagnosis?: unknown } = toLoadSummary(config, stats, result, controller.signal.aborted);
     if (result.auditError) process.stderr.write(`pitower: warning: ${result.auditError}\n`);
     const prometheus = values.get('prometheus.url') as string | undefined;
     let verdictText = '';
@@ -100,7 +102,9 @@ function startProgress(stats: RunStats, config: LoadConfig): { begin(state: Sche
   return {
     begin(state) {
       const endMs = config.durationSeconds === undefined ? undefined : state.measureFromMs + config.durationSeconds * 1000;
-      timer = setInterval(() => bar.update(0, { line: formatProgressLine(stats.snapshot(performance.now(), state.measureFromMs, endMs)) }), 500);
+      // One column short of the terminal: a line exactly as wide wraps on some terminals.
+      const width = () => (process.stderr.columns ? process.stderr.columns - 1 : Infinity);
+      timer = setInterval(() => bar.update(0, { line: formatProgressLine(stats.snapshot(performance.now(), state.measureFromMs, endMs), width()) }), 500);
       timer.unref();
     },
     stop() {

@@ -46,6 +46,8 @@ describe('load > stats', () => {
       '3s, 7s left  tps 101 (avg 100)  p50 2.00 ms  p99 10.10 ms  ok 300  errors 2',
     );
     const summary: LoadSummary = {
+      interrupted: false,
+      planned: { seconds: 2, count: null },
       backend: 'mysql',
       target: 'db:3306/lab',
       producer: 'pi-1-1764600000000',
@@ -74,5 +76,45 @@ describe('load > stats', () => {
       'latency max   500.00 ms',
       'audit         acknowledged 1000, found 1000, lost 0, duplicated 0, unacknowledged present 0',
     ]);
+  });
+
+  test.each<[number, string]>([
+    [Infinity, '3s, 7s left  tps 101 (avg 100)  p50 2.00 ms  p99 10.10 ms  ok 300  errors 2'],
+    [80, '3s, 7s left  tps 101 (avg 100)  p50 2.00 ms  p99 10.10 ms  ok 300  errors 2'],
+    [70, '3s, 7s left  tps 101  p50 2.00 ms  p99 10.10 ms  ok 300  errors 2'],
+    [56, '3s, 7s left  tps 101  p99 10.10 ms  ok 300  errors 2'],
+    [49, '3s  tps 101  p99 10.10 ms  ok 300  errors 2'],
+    [40, '3s  tps 101  ok 300  errors 2'],
+    [29, '3s  tps 101  ok 300  errors 2'],
+    [20, '3s  tps 101  ok 300 '],
+  ])('progress line in %p columns', (width, line) => {
+    const snapshot = { elapsedSeconds: 3, remainingSeconds: 7, transactions: 300, errors: 2, tpsNow: 101.4, tpsAverage: 100, p50: 0.002, p99: 0.0101 };
+    expect(formatProgressLine(snapshot, width)).toBe(line);
+    expect(formatProgressLine(snapshot, width).length).toBeLessThanOrEqual(width);
+  });
+
+  test('an interrupted run says so first, with what it covers', () => {
+    const base: LoadSummary = {
+      backend: 'null',
+      target: '',
+      producer: 'p',
+      mode: 'closed',
+      concurrency: 1,
+      rate: null,
+      transactions: 980,
+      errors: 0,
+      errorsByReason: {},
+      seconds: 1.96,
+      tps: 500,
+      latency: { p50: 0, p90: 0, p99: 0, max: 0 },
+      warmup: { transactions: 0, errors: 0 },
+      interrupted: true,
+      planned: { seconds: 10, count: null },
+    };
+    const table = formatSummaryTable(base).split('\n');
+    expect(table[0]).toBe('run           INTERRUPTED after 2.0 s: the figures cover 2.0 s of a 10 s run');
+    expect(table).toContain('seconds       1.960 of 10 planned');
+    expect(formatSummaryTable({ ...base, planned: { seconds: null, count: 5000 } }).split('\n')[0]).toBe('run           INTERRUPTED after 2.0 s: 980 of 5000 readings written');
+    expect(formatSummaryTable({ ...base, interrupted: false }).split('\n')[0]).toBe('backend       null (no I/O)');
   });
 });

@@ -32,6 +32,10 @@ export interface LoadSummary {
   tps: number;
   latency: LatencySummary;
   warmup: { transactions: number; errors: number };
+  /** True when SIGINT/SIGTERM ended the run before its --duration or --count: the figures cover `seconds` only. */
+  interrupted: boolean;
+  /** What was asked for: --duration in seconds and --count, null where not given. */
+  planned: { seconds: number | null; count: number | null };
   audit?: AuditResult;
 }
 
@@ -117,23 +121,48 @@ export function formatSeconds(seconds: number): string {
   return `${Math.round(seconds * 1e6)} µs`;
 }
 
-/** One line for the TTY progress display. */
-export function formatProgressLine(s: ProgressSnapshot): string {
-  const time = s.remainingSeconds === undefined ? `${s.elapsedSeconds.toFixed(0)}s` : `${s.elapsedSeconds.toFixed(0)}s, ${s.remainingSeconds.toFixed(0)}s left`;
-  return (
-    `${time}  tps ${s.tpsNow.toFixed(0)} (avg ${s.tpsAverage.toFixed(0)})  ` +
-    `p50 ${formatSeconds(s.p50)}  p99 ${formatSeconds(s.p99)}  ok ${s.transactions}  errors ${s.errors}`
-  );
+/** Fields of the progress line a narrow terminal loses first, in order. */
+const PROGRESS_DROP_ORDER = ['avg', 'p50', 'left', 'p99'] as const;
+
+/**
+ * One line for the TTY progress display, at most `width` characters (the terminal's columns): the least
+ * useful fields go first (average tps, p50, time left, p99); time, tps, ok and errors stay as long as they fit.
+ */
+export function formatProgressLine(s: ProgressSnapshot, width = Infinity): string {
+  const render = (drop: ReadonlySet<string>) => {
+    let time = `${s.elapsedSeconds.toFixed(0)}s`;
+    if (s.remainingSeconds !== undefined && !drop.has('left')) time += `, ${s.remainingSeconds.toFixed(0)}s left`;
+    const parts = [time, `tps ${s.tpsNow.toFixed(0)}${drop.has('avg') ? '' : ` (avg ${s.tpsAverage.toFixed(0)})`}`];
+    if (!drop.has('p50')) parts.push(`p50 ${formatSeconds(s.p50)}`);
+    if (!drop.has('p99')) parts.push(`p99 ${formatSeconds(s.p99)}`);
+    parts.push(`ok ${s.transactions}`, `errors ${s.errors}`);
+    return parts.join('  ');
+  };
+  const dropped = new Set<string>();
+  let line = render(dropped);
+  for (const field of PROGRESS_DROP_ORDER) {
+    if (line.length <= width) return line;
+    dropped.add(field);
+    line = render(dropped);
+  }
+  return line.length <= width ? line : line.slice(0, Math.max(0, width));
+}
+
+function interruptedDetail(s: LoadSummary): string {
+  if (s.planned.count !== null) return `${s.transactions + s.errors} of ${s.planned.count} readings written`;
+  if (s.planned.seconds !== null) return `the figures cover ${s.seconds.toFixed(1)} s of a ${s.planned.seconds} s run`;
+  return 'stopped by a signal';
 }
 
 /** The end-of-run table. */
 export function formatSummaryTable(s: LoadSummary): string {
   const rows: [string, string][] = [
+    ...(s.interrupted ? ([['run', `INTERRUPTED after ${s.seconds.toFixed(1)} s: ${interruptedDetail(s)}`]] as [string, string][]) : []),
     ['backend', s.backend === 'null' ? 'null (no I/O)' : `${s.backend} ${s.target}`],
     ['loop', s.mode === 'open' ? `open, ${s.rate}/s target, concurrency ${s.concurrency}` : `closed, concurrency ${s.concurrency}`],
     ['transactions', String(s.transactions)],
     ['errors', s.errors === 0 ? '0' : `${s.errors} (${Object.entries(s.errorsByReason).map(([r, n]) => `${r} ${n}`).join(', ')})`],
-    ['seconds', s.seconds.toFixed(3)],
+    ['seconds', s.interrupted && s.planned.seconds !== null ? `${s.seconds.toFixed(3)} of ${s.planned.seconds} planned` : s.seconds.toFixed(3)],
     ['tps', s.tps.toFixed(1)],
     ['latency p50', formatSeconds(s.latency.p50)],
     ['latency p90', formatSeconds(s.latency.p90)],
