@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { ExporterConfig } from '../../exporter/src/config/exporter-options';
+import { NO_SENSORS_TEXT } from '../../exporter/src/http/landing-page';
 import { createExporter } from '../../exporter/src/http/server';
 import { testExporterConfig } from '../support/exporter-config';
 import { parseMetricsText, pick } from '../support/metrics-text';
@@ -53,7 +54,10 @@ const throttling = (flags: number, now: number[], occurred: number[]) => {
 
 describe('exporter > collectors over HTTP with fixture sysfs trees', () => {
   test('Raspberry Pi 4', async () => {
-    await withExporter(join(FIXTURES, 'pi4'), async (scrape) => {
+    await withExporter(join(FIXTURES, 'pi4'), async (scrape, url) => {
+      const page = await (await fetch(url)).text();
+      expect(page).toContain('<td>thermal</td><td class="ok">ok</td>');
+      expect(page).not.toContain(NO_SENSORS_TEXT);
       const m = await scrape();
       expect(pick(m, 'pitower_thermal_zone_temperature_celsius')).toEqual({
         'pitower_thermal_zone_temperature_celsius{zone="thermal_zone0",type="cpu-thermal"}': 48.692,
@@ -119,6 +123,11 @@ describe('exporter > collectors over HTTP with fixture sysfs trees', () => {
 
   test('a machine without sensors exposes no sensor series and no failures', async () => {
     await withExporter(join(FIXTURES, 'empty'), async (scrape, url) => {
+      // Opened before anything scraped /metrics: the page runs the collectors itself and says what a VM shows.
+      const first = await (await fetch(url)).text();
+      expect(first).not.toContain('not scraped yet');
+      expect(first).toContain('<td>cpufreq</td><td class="no-data">no source on this host</td>');
+      expect(first).toContain(NO_SENSORS_TEXT);
       const m = await scrape();
       for (const family of ['pitower_thermal_', 'pitower_hwmon_', 'pitower_throttling_', 'pitower_cpu_frequency_']) {
         expect([...m.keys()].filter((k) => k.startsWith(family))).toEqual([]);

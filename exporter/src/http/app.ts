@@ -32,6 +32,9 @@ export function scrapeBudgetMs(header: string | string[] | undefined): number {
  */
 export const MAX_PIPELINED_REQUESTS = 8;
 
+/** How long opening `/` may wait for its own run of the collectors. */
+export const LANDING_PAGE_COLLECT_MS = 2000;
+
 /** Builds the exporter's HTTP app: /metrics, /, /-/healthy, /-/ready. Does not listen (see server.ts). */
 export function buildApp(options: AppOptions): FastifyInstance {
   const { registry, runner, telemetryPath, version } = options;
@@ -74,6 +77,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
 
   app.get('/', async (_request, reply) => {
+    // The page tells what the collectors find now, not what the last scrape found (or "not scraped yet").
+    await runner.collect(LANDING_PAGE_COLLECT_MS);
     const page = renderLandingPage({
       version,
       telemetryPath,
