@@ -9,10 +9,10 @@ npm run build --silent
 npx tsc -p exporter/tsconfig.json   # type-checks the tests too (jest's ts-jest runs them without type checks)
 npm run lint --silent
 npx jest --ci "$@"
-# The Kafka lab's JVMs must all be gone (test/lab/kafka.ts kills them by PID; they also halt on stdin EOF).
+# The labs' JVMs must all be gone (test/lab/*.ts kill them by PID; they also halt on stdin EOF).
 sleep 1
-if left=$(pgrep -af 'LabTools (broker|elect)'); then
-  echo "npm test: Kafka lab processes left behind:" >&2; echo "$left" >&2; exit 1
+if left=$(pgrep -af 'LabTools (broker|elect)|CassandraLauncher'); then
+  echo "npm test: Kafka or Cassandra lab processes left behind:" >&2; echo "$left" >&2; exit 1
 fi
 if [ -f prometheus/test.sh ]; then bash prometheus/test.sh; fi
 npm test --workspace grafana-plugin --if-present --silent

@@ -13,26 +13,23 @@
  * when its stdin (a pipe from this process) closes, so an interrupted or killed test run leaves no Java
  * process behind. The jars are resolved once per version into ~/.cache/pitower-lab (PITOWER_LAB_CACHE).
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Kafka, logLevel, type Admin, type Consumer, type ITopicConfig } from 'kafkajs';
 import { freePort } from '../support/server-process';
-
-const execFileP = promisify(execFile);
+import { execFileP, LabError, type LabJars, lastLines, makeLabDir, resolveJars, trackChild, waitUntil } from './jvm';
 
 /** The Kafka line tested by default, and the other supported one (PITOWER_KAFKA_VERSION selects). */
 export const DEFAULT_KAFKA_VERSION = '4.1.0';
 export const SUPPORTED_KAFKA_LINES = ['4.1', '3.9'];
 
 /** One line that names the lab step that failed, for a user who lacks Java or Maven or a network. */
-export class KafkaLabError extends Error {
+export class KafkaLabError extends LabError {
   override name = 'KafkaLabError';
   constructor(step: string, detail: string) {
-    super(`kafka lab: ${step}: ${detail}`);
+    super('kafka', step, detail);
   }
 }
 
@@ -111,79 +108,25 @@ export interface LabConsumer {
   stop(): Promise<void>;
 }
 
-interface LabJars {
-  classpath: string;
-  classes: string;
-}
-
 const LAB_DIR = __dirname;
 const POM = join(LAB_DIR, 'kafka', 'pom.xml');
 const TOOLS_SOURCE = join(LAB_DIR, 'kafka', 'LabTools.java');
 
-function cacheRoot(): string {
-  // Absolute: mvn resolves a relative output directory against the pom's folder, javac against the cwd.
-  return resolve(process.env.PITOWER_LAB_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'pitower-lab'));
-}
-
-async function which(cmd: string): Promise<boolean> {
-  try {
-    await execFileP('sh', ['-c', `command -v ${cmd}`], { env: process.env });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function lastLines(text: string, n = 3): string {
-  return text.trim().split('\n').slice(-n).join(' | ');
-}
-
-/** Maven's first [ERROR] line (the reason; the rest is help links), else its last lines. */
-function mavenReason(text: string): string {
-  const clean = text.split(String.fromCharCode(27)).join('').replace(/\[[0-9;]*m/g, '');
-  return clean.split('\n').find((line) => line.startsWith('[ERROR]'))?.trim() ?? lastLines(clean);
-}
-
 /**
  * Resolves Apache Kafka `version`'s jars (and compiles LabTools against them) once; later calls return the
- * cached directory at once. Keyed by version and the pom/LabTools contents, so an edit resolves again.
+ * cached directory at once (test/lab/jvm.ts).
  */
 export async function resolveKafkaJars(version = kafkaVersion()): Promise<LabJars> {
   if (!/^\d+\.\d+\.\d+$/.test(version)) throw new KafkaLabError('resolve jars', `PITOWER_KAFKA_VERSION "${version}" is not x.y.z`);
-  const key = createHash('sha256').update(readFileSync(POM)).update(readFileSync(TOOLS_SOURCE)).digest('hex').slice(0, 12);
-  const dir = join(cacheRoot(), `kafka-${version}-${key}`);
-  const libs = join(dir, 'libs');
-  const classes = join(dir, 'classes');
-  const result = { classpath: `${classes}:${libs}/*`, classes };
-  if (existsSync(join(dir, '.complete'))) return result;
-
-  for (const [cmd, pkg] of [['java', 'default-jre-headless'], ['javac', 'default-jdk-headless'], ['mvn', 'maven']]) {
-    if (!(await which(cmd))) throw new KafkaLabError('resolve jars', `${cmd} is not installed (Debian: apt-get install ${pkg})`);
-  }
-  mkdirSync(cacheRoot(), { recursive: true });
-  const work = mkdtempSync(join(cacheRoot(), `.kafka-${version}-`));
-  try {
-    const profile = version.startsWith('3.') ? ['-P', 'kafka-3'] : [];
-    await execFileP(
-      'mvn',
-      ['-q', '-B', '-Dstyle.color=never', '-f', POM, `-Dkafka.version=${version}`, ...profile, 'dependency:copy-dependencies', `-DoutputDirectory=${join(work, 'libs')}`],
-      { maxBuffer: 16 << 20, timeout: 600_000, env: process.env },
-    ).catch((err: { stdout?: string; stderr?: string; message: string }) => {
-      throw new KafkaLabError(`resolve Apache Kafka ${version} from Maven Central (mvn)`, mavenReason(`${err.stdout ?? ''}\n${err.stderr ?? ''}`) || err.message);
-    });
-    mkdirSync(join(work, 'classes'));
-    await execFileP('javac', ['-d', join(work, 'classes'), '-cp', `${join(work, 'libs')}/*`, TOOLS_SOURCE], { maxBuffer: 16 << 20, env: process.env }).catch(
-      (err: { stderr?: string; message: string }) => {
-        throw new KafkaLabError('compile test/lab/kafka/LabTools.java', lastLines(err.stderr ?? err.message));
-      },
-    );
-    writeFileSync(join(work, '.complete'), `${version}\n`);
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(work, dir);
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
-  return result;
+  return resolveJars({
+    lab: 'kafka',
+    what: `Apache Kafka ${version}`,
+    version,
+    pom: POM,
+    mavenArgs: [`-Dkafka.version=${version}`, ...(version.startsWith('3.') ? ['-P', 'kafka-3'] : [])],
+    source: TOOLS_SOURCE,
+    fail: (step, detail) => new KafkaLabError(step, detail),
+  });
 }
 
 export function kafkaVersion(): string {
@@ -240,52 +183,13 @@ log4j.appender.out.layout.ConversionPattern=[%d] %p %m (%c)%n
 log4j.logger.org.apache.kafka=WARN
 `;
 
-const liveChildren = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of liveChildren) {
-    child.kill('SIGCONT');
-    child.kill('SIGKILL');
-  }
-});
-
-async function waitUntil(what: string, timeoutMs: number, check: () => Promise<boolean>, describe?: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${describe ? `: ${describe()}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
 const ROOT_PREFIX = 'pitower-kafka-lab-';
-
-/** Removes the temp dirs of labs whose process is gone (a run that was killed could not clean up). */
-function removeAbandonedLabs(): void {
-  for (const name of readdirSync(tmpdir())) {
-    if (!name.startsWith(ROOT_PREFIX)) continue;
-    const dir = join(tmpdir(), name);
-    let owner = NaN;
-    try {
-      owner = Number(readFileSync(join(dir, 'owner.pid'), 'utf8'));
-    } catch {
-      // no owner file yet: a lab being set up right now, or not ours
-      continue;
-    }
-    try {
-      process.kill(owner, 0);
-    } catch {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
-}
 
 export async function startKafkaLab(options: KafkaLabOptions = {}): Promise<KafkaLab> {
   const version = options.version ?? kafkaVersion();
   const count = options.nodes ?? 3;
   const jars = await resolveKafkaJars(version);
-  removeAbandonedLabs();
-  const root = mkdtempSync(join(tmpdir(), ROOT_PREFIX));
-  writeFileSync(join(root, 'owner.pid'), String(process.pid));
+  const root = makeLabDir(ROOT_PREFIX);
   const clusterId = newClusterId();
   const ports: Array<{ port: number; controllerPort: number }> = [];
   const taken = new Set<number>();
@@ -396,10 +300,9 @@ export async function startKafkaLab(options: KafkaLabOptions = {}): Promise<Kafk
       const c = spawn('java', [...jvm(heap), 'LabTools', 'broker', propsFile(id)], { stdio: ['pipe', fd, fd] });
       closeSync(fd);
       child = c;
-      liveChildren.add(c);
+      trackChild(c);
       exited = new Promise((resolve) => {
         c.once('exit', () => {
-          liveChildren.delete(c);
           if (child === c) child = undefined;
           resolve();
         });

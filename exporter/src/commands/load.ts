@@ -9,6 +9,9 @@ import { runLoad, type RunResult } from '../load/run';
 import type { SchedulerState } from '../load/scheduler';
 import { formatProgressLine, formatSummaryTable, RunStats, toTps, type LoadSummary } from '../load/stats';
 
+/** Exit code of a run whose --audit could not read back what it wrote (the run itself is printed). */
+export const EXIT_AUDIT_FAILED = 3;
+
 /** Without --duration or --count, `pitower load` runs this long. */
 export const DEFAULT_DURATION_SECONDS = 10;
 
@@ -78,7 +81,13 @@ export function registerLoadCommand(program: Command): void {
       process.off('SIGTERM', onSignal);
     }
     const summary: LoadSummary & { diagnosis?: unknown } = toLoadSummary(config, stats, result, controller.signal.aborted);
-    if (result.auditError) process.stderr.write(`pitower: warning: ${result.auditError}\n`);
+    if (result.auditError) {
+      // Asked for and not done: say so in the output and the exit code, not only on stderr.
+      summary.audit = { error: result.auditError };
+      process.stderr.write(`pitower: ${result.auditError}\n`);
+      if (process.env.PITOWER_DEBUG) console.error(result.auditCause);
+      process.exitCode = EXIT_AUDIT_FAILED;
+    }
     const prometheus = values.get('prometheus.url') as string | undefined;
     let verdictText = '';
     if (prometheus) {

@@ -13,6 +13,9 @@ export interface AuditResult {
   duplicated: number;
   /** Found although the write was not acknowledged (e.g. the reply was lost): not loss, but worth knowing. */
   unacknowledgedPresent: number;
+  /** Cassandra: the consistency level the read-back used (the weakest, when replicas were down), and what it proves. */
+  readAt?: 'all' | 'quorum' | 'one';
+  readAtNote?: string;
 }
 
 /** A growable bitset of sequence numbers (seq counts from 0 within a run, so a bitset is compact). */

@@ -96,7 +96,7 @@ function createLoadMetrics(registry: Registry, config: LoadConfig, backend: Back
     },
     connectFailed: () => errors.inc({ backend: config.backend, reason: 'connection' }),
     setAudit(audit) {
-      for (const key of Object.keys(auditGauges) as (keyof AuditResult)[]) auditGauges[key].set(labels, audit[key]);
+      for (const key of Object.keys(auditGauges) as (keyof typeof auditGauges)[]) auditGauges[key].set(labels, audit[key]);
     },
   };
 }

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { errorMessage, PitowerConnectionError } from '../errors';
+import { errorMessage, PitowerConfigError, PitowerConnectionError } from '../errors';
 import { SeqSet, type AuditResult } from './audit';
 import { refusedHosts, type Backend, type ErrorReason } from './backends/backend';
 import { createNullBackend } from './backends/null';
@@ -60,8 +60,10 @@ export interface RunResult {
   /** Measured seconds: end of warm-up to the end of the run (every worker done, at most the end of --duration). */
   seconds: number;
   audit?: AuditResult;
-  /** Set when --audit was asked for but the read-back failed. */
+  /** Set when --audit was asked for but the read-back failed: one line. */
   auditError?: string;
+  /** The error behind auditError, whole (for debug output). */
+  auditCause?: unknown;
   /** Wall-clock bounds of the run, for Prometheus queries afterwards. */
   startedAt: Date;
   endedAt: Date;
@@ -77,6 +79,7 @@ export async function runLoad(config: LoadConfig, options: RunOptions): Promise<
     try {
       await backend.connect(Date.now() + config.connectTimeoutSeconds * 1000);
     } catch (err) {
+      if (err instanceof PitowerConfigError) throw err; // the target answered and said the config cannot work
       const message = err instanceof PitowerConnectionError ? err.message : `${backend.name} ${backend.target}: ${errorMessage(err)}`;
       // A refusal failed at once (backends do not retry it); anything else was retried until the timeout.
       const why = refusedHosts(err) ? 'refused; not retried' : `within --connect-timeout ${config.connectTimeoutSeconds}s`;
@@ -133,7 +136,9 @@ export async function runLoad(config: LoadConfig, options: RunOptions): Promise<
       try {
         result.audit = await backend.audit(producer, acknowledged!);
       } catch (err) {
-        result.auditError = `audit of ${backend.name} ${backend.target} failed: ${errorMessage(err)}`;
+        // One line for the user (driver errors can carry a server stack trace); the whole error stays in auditCause.
+        result.auditError = `audit of ${backend.name} ${backend.target} failed: ${errorMessage(err).split('\n')[0].trim()}`;
+        result.auditCause = err;
       }
     }
     return result;

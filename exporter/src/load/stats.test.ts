@@ -117,4 +117,17 @@ describe('load > stats', () => {
     expect(formatSummaryTable({ ...base, planned: { seconds: null, count: 5000 } }).split('\n')[0]).toBe('run           INTERRUPTED after 2.0 s: 980 of 5000 readings written');
     expect(formatSummaryTable({ ...base, interrupted: false }).split('\n')[0]).toBe('backend       null (no I/O)');
   });
+
+  test('audit rows: the level a Cassandra read-back used, or why there is no audit', () => {
+    const base: LoadSummary = {
+      backend: 'cassandra', target: 'c1:9042', producer: 'p', mode: 'closed', concurrency: 1, rate: null, transactions: 10, errors: 0, errorsByReason: {}, seconds: 1,
+      tps: 10, latency: { p50: 0, p90: 0, p99: 0, max: 0 }, warmup: { transactions: 0, errors: 0 }, interrupted: false, planned: { seconds: 1, count: null },
+    };
+    const audited = formatSummaryTable({ ...base, audit: { acknowledged: 10, found: 10, lost: 0, duplicated: 0, unacknowledgedPresent: 0, readAt: 'one', readAtNote: 'one replica answered' } });
+    expect(audited.split('\n').slice(-2)).toEqual([
+      'audit          acknowledged 10, found 10, lost 0, duplicated 0, unacknowledged present 0',
+      'audit read at  ONE: one replica answered',
+    ]);
+    expect(formatSummaryTable({ ...base, audit: { error: 'audit of cassandra c1:9042 failed: no replica' } }).split('\n').pop()).toBe('audit         FAILED: audit of cassandra c1:9042 failed: no replica');
+  });
 });

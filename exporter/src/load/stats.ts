@@ -36,7 +36,8 @@ export interface LoadSummary {
   interrupted: boolean;
   /** What was asked for: --duration in seconds and --count, null where not given. */
   planned: { seconds: number | null; count: number | null };
-  audit?: AuditResult;
+  /** The audit's result, or why it could not be made. */
+  audit?: AuditResult | { error: string };
 }
 
 export interface ProgressSnapshot {
@@ -170,9 +171,11 @@ export function formatSummaryTable(s: LoadSummary): string {
     ['latency max', formatSeconds(s.latency.max)],
   ];
   if (s.warmup.transactions + s.warmup.errors > 0) rows.push(['warm-up', `${s.warmup.transactions} ok, ${s.warmup.errors} errors (not measured)`]);
-  if (s.audit) {
+  if (s.audit && 'error' in s.audit) rows.push(['audit', `FAILED: ${s.audit.error}`]);
+  else if (s.audit) {
     const a = s.audit;
     rows.push(['audit', `acknowledged ${a.acknowledged}, found ${a.found}, lost ${a.lost}, duplicated ${a.duplicated}, unacknowledged present ${a.unacknowledgedPresent}`]);
+    if (a.readAt) rows.push(['audit read at', `${a.readAt.toUpperCase()}: ${a.readAtNote}`]);
   }
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');

@@ -1,9 +1,7 @@
 // The real-Kafka lab's Java side (test/lab/kafka.ts compiles it with javac against the lab's jars):
 //   LabTools broker <server.properties>   runs kafka.Kafka
 //   LabTools elect <bootstrap> <topic:partition>...   preferred-leader election (kafkajs has none)
-// Either way the JVM halts when its stdin closes, so it never outlives the test process that started it,
-// however that process ends (even SIGKILL).
-import java.io.InputStream;
+// Either way the JVM halts when its stdin closes (test/lab/ParentWatchdog.java).
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Map;
@@ -18,17 +16,7 @@ import org.apache.kafka.common.errors.ElectionNotNeededException;
 
 public final class LabTools {
   public static void main(String[] args) throws Exception {
-    Thread watchdog = new Thread(() -> {
-      InputStream in = System.in;
-      try {
-        while (in.read() >= 0) { /* the parent never writes: wait for EOF */ }
-      } catch (Exception ignored) {
-        // a read error means the parent is gone too
-      }
-      Runtime.getRuntime().halt(137);
-    }, "lab-parent-watchdog");
-    watchdog.setDaemon(true);
-    watchdog.start();
+    ParentWatchdog.start();
     if (args.length >= 2 && args[0].equals("broker")) {
       kafka.Kafka.main(new String[] {args[1]});
       return;

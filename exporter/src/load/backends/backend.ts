@@ -7,10 +7,11 @@ export type BackendName = (typeof BACKEND_NAMES)[number];
 /**
  * Bounded set of `reason` label values of pitower_load_errors_total:
  * connection (refused/reset/closed), timeout, not_leader (Kafka leadership moved), unavailable (too few
- * replicas alive: Kafka NOT_ENOUGH_REPLICAS, Cassandra Unavailable), rejected (the server answered with
- * another error), backlog (open loop: readings dropped because the target fell too far behind), other.
+ * replicas alive: Kafka NOT_ENOUGH_REPLICAS, Cassandra Unavailable), overloaded (the server shed the
+ * request: Cassandra Overloaded), auth (bad credentials or not authorized), rejected (the server answered
+ * with another error), backlog (open loop: readings dropped because the target fell too far behind), other.
  */
-export const ERROR_REASONS = ['connection', 'timeout', 'not_leader', 'unavailable', 'rejected', 'backlog', 'other'] as const;
+export const ERROR_REASONS = ['connection', 'timeout', 'not_leader', 'unavailable', 'overloaded', 'auth', 'rejected', 'backlog', 'other'] as const;
 export type ErrorReason = (typeof ERROR_REASONS)[number];
 
 /**

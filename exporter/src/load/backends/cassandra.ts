@@ -1,5 +1,5 @@
 import { Client, types } from 'cassandra-driver';
-import { PitowerConnectionError, errorMessage } from '../../errors';
+import { PitowerConfigError, PitowerConnectionError, errorMessage } from '../../errors';
 import { reconcileAudit, type SeqSet } from '../audit';
 import type { LoadConfig } from '../options';
 import type { Reading } from '../reading';
@@ -67,18 +67,73 @@ export const CONSISTENCY_CODES: Record<CassandraConfig['consistency'], number> =
   local_one: types.consistencies.localOne,
 };
 
+/** What the server said in one response error (the driver's ResponseError code). */
+function reasonOfResponse(code: number | undefined): ErrorReason {
+  const c = types.responseErrorCodes;
+  if (code === c.writeTimeout || code === c.readTimeout) return 'timeout';
+  if (code === c.unavailableException) return 'unavailable';
+  if (code === c.overloaded || code === c.isBootstrapping) return 'overloaded';
+  if (code === c.badCredentials || code === c.unauthorized) return 'auth';
+  return 'rejected';
+}
+
+/** Reasons a server gave outrank a failure to reach it: two hosts "unavailable" and one "connection" is unavailable. */
+const SERVER_REASONS: ErrorReason[] = ['unavailable', 'timeout', 'overloaded', 'auth', 'rejected'];
+
+/**
+ * The reason of a write error. The driver's retry policy wraps what each host answered (Unavailable with a
+ * replica down, say) in a NoHostAvailableError: the per-host errors are unwrapped and the server's answer
+ * counts; `connection` only when no host answered at all.
+ */
 export function classifyCassandraError(err: unknown): ErrorReason {
-  const name = (err as { name?: string } | undefined)?.name;
+  const e = err as { name?: string; code?: number; innerErrors?: Record<string, unknown> } | undefined;
+  const name = e?.name;
   if (name === 'OperationTimedOutError') return 'timeout';
-  if (name === 'NoHostAvailableError' || name === 'BusyConnectionError') return 'connection';
-  if (name === 'ResponseError') {
-    const code = (err as { code?: number }).code;
-    if (code === types.responseErrorCodes.writeTimeout || code === types.responseErrorCodes.readTimeout) return 'timeout';
-    if (code === types.responseErrorCodes.unavailableException) return 'unavailable';
-    return 'rejected';
+  if (name === 'ResponseError') return reasonOfResponse(e?.code);
+  if (name === 'NoHostAvailableError') {
+    const inner = Object.values(e?.innerErrors ?? {}).map(classifyCassandraError);
+    for (const reason of SERVER_REASONS) if (inner.includes(reason)) return reason;
+    return 'connection';
   }
+  if (name === 'BusyConnectionError') return 'connection';
+  if (name === 'AuthenticationError') return 'auth';
   return classifyCommonError(err) ?? 'other';
 }
+
+/**
+ * One line for a driver error: a NoHostAvailableError's own message ("All host(s) tried for query failed.")
+ * names no reason, so each host's first line follows it, or that no host was up to try.
+ */
+export function describeCassandraError(err: unknown): string {
+  const e = err as { name?: string; innerErrors?: Record<string, unknown> } | undefined;
+  const first = errorMessage(err).split('\n')[0].trim();
+  if (e?.name !== 'NoHostAvailableError') return first;
+  const inner = Object.entries(e.innerErrors ?? {});
+  if (inner.length === 0) return 'no node is up to ask (the driver has marked every contact point down)';
+  return `every node failed: ${inner.map(([host, ie]) => `${host}: ${errorMessage(ie).split('\n')[0].trim()}`).join('; ')}`;
+}
+
+/**
+ * The partition key of an existing table from `system_schema.columns` rows, as the --cassandra.partition-key
+ * value that creates it ('location', 'location-date'), or the columns themselves, "(a, b)", for any other.
+ */
+export function partitionKeyOf(rows: { column_name: string; kind: string; position: number }[]): string {
+  const columns = rows
+    .filter((r) => r.kind === 'partition_key')
+    .sort((a, b) => a.position - b.position)
+    .map((r) => r.column_name);
+  const joined = columns.join(',');
+  if (joined === 'location') return 'location';
+  if (joined === 'location,date') return 'location-date';
+  return `(${columns.join(', ')})`;
+}
+
+/** What an audit read at each consistency level can prove, for the summary. */
+export const AUDIT_LEVEL_NOTES: Record<'all' | 'quorum' | 'one', string> = {
+  all: 'every replica answered: a missing reading is lost',
+  quorum: 'a majority of replicas answered: a reading acknowledged at QUORUM or above that is missing is lost',
+  one: 'one replica answered (others down): found readings are stored; missing ones may sit on replicas not asked',
+};
 
 /**
  * Cassandra through the DataStax driver: prepared inserts at the chosen consistency. The driver pools
@@ -114,8 +169,21 @@ export function createCassandraBackend(config: CassandraConfig, connectTimeoutSe
         await retryUntil(() => withDeadline(client.connect(), deadlineMs, `no answer from ${target}`), { deadlineMs, retriable: (err) => !refusedHosts(err) });
         await client.execute(toCreateKeyspaceCql(config.keyspace, config.replicationFactor));
         await client.execute(toCreateTableCql(config.keyspace, config.table, config.partitionKey));
+        // CREATE TABLE IF NOT EXISTS keeps a table made with another key: writing there would test the wrong design.
+        const columns = await client.execute(
+          'SELECT column_name, kind, position FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?',
+          [config.keyspace, config.table],
+        );
+        const existing = partitionKeyOf(columns.rows.map((r) => ({ column_name: String(r.column_name), kind: String(r.kind), position: Number(r.position) })));
+        if (existing !== config.partitionKey) {
+          throw new PitowerConfigError(
+            `--cassandra.partition-key ${config.partitionKey}: table ${config.keyspace}.${config.table} already exists with partition key ${existing}; ` +
+              `use --cassandra.partition-key ${existing.startsWith('(') ? '<its key>' : existing} or another --cassandra.table`,
+          );
+        }
       } catch (err) {
-        throw new PitowerConnectionError(`cassandra ${target} (dc ${config.localDc}): ${errorMessage(err).split('\n')[0]}`, { cause: err });
+        if (err instanceof PitowerConfigError) throw err;
+        throw new PitowerConnectionError(`cassandra ${target} (dc ${config.localDc}): ${describeCassandraError(err)}`, { cause: err });
       }
     },
 
@@ -125,20 +193,31 @@ export function createCassandraBackend(config: CassandraConfig, connectTimeoutSe
 
     async audit(producer: string, acknowledged: SeqSet) {
       const seen = new Map<number, number>();
+      // Read back at ALL; with a replica down QUORUM, then ONE. The weakest level used is reported: a reading
+      // missing at ONE may sit on a replica that was not asked.
+      const levels = [
+        ['all', types.consistencies.all],
+        ['quorum', types.consistencies.quorum],
+        ['one', types.consistencies.one],
+      ] as const;
+      let weakest = 0;
       for (const day of toDaysBetween(startMs, Date.now())) {
-        // Read back at ALL (QUORUM when a replica is still down): a replica that missed writes while it was
-        // down must not make acknowledged readings look lost.
         const query = toAuditSelectCql(config.keyspace, config.table);
         const params = [location, types.LocalDate.fromString(day), producer];
-        const rows = await client
-          .execute(query, params, { fetchSize: 5000, consistency: types.consistencies.all })
-          .catch(() => client.execute(query, params, { fetchSize: 5000, consistency: types.consistencies.quorum }));
-        for await (const row of rows) {
-          const seq = Number(row.seq);
-          seen.set(seq, (seen.get(seq) ?? 0) + 1);
+        for (let i = weakest; ; i++) {
+          try {
+            const seqs: number[] = [];
+            for await (const row of await client.execute(query, params, { fetchSize: 5000, consistency: levels[i][1] })) seqs.push(Number(row.seq));
+            for (const seq of seqs) seen.set(seq, (seen.get(seq) ?? 0) + 1);
+            weakest = i;
+            break;
+          } catch (err) {
+            if (i === levels.length - 1) throw new Error(`read at ${levels[i][0].toUpperCase()}: ${describeCassandraError(err)}`, { cause: err });
+          }
         }
       }
-      return reconcileAudit(acknowledged, seen);
+      const level = levels[weakest][0];
+      return { ...reconcileAudit(acknowledged, seen), readAt: level, readAtNote: AUDIT_LEVEL_NOTES[level] };
     },
 
     classifyError: classifyCassandraError,

@@ -1,6 +1,6 @@
-import { types } from 'cassandra-driver';
+import { errors, types } from 'cassandra-driver';
 import type { Reading } from '../reading';
-import { classifyCassandraError, toAuditSelectCql, toCreateKeyspaceCql, toCreateTableCql, toDaysBetween, toInsertCql, toInsertParams as toCqlParams, toReadingDate } from './cassandra';
+import { classifyCassandraError, describeCassandraError, partitionKeyOf, toAuditSelectCql, toCreateKeyspaceCql, toCreateTableCql, toDaysBetween, toInsertCql, toInsertParams as toCqlParams, toReadingDate } from './cassandra';
 import { classifyKafkaError, toAcksLabel, toKafkaMessages, toPendingPartitions } from './kafka';
 import { classifyMysqlError, toCreateTableSql, toInsertParams, toInsertSql } from './mysql';
 
@@ -96,13 +96,51 @@ describe('load > backends > cassandra statements', () => {
     expect(toDaysBetween(r.timestamp_ms - 5000, r.timestamp_ms)).toEqual(['2026-11-21']);
   });
 
-  test.each([
-    [{ name: 'NoHostAvailableError' }, 'connection'],
-    [{ name: 'OperationTimedOutError' }, 'timeout'],
-    [{ name: 'ResponseError', code: types.responseErrorCodes.writeTimeout }, 'timeout'],
-    [{ name: 'ResponseError', code: types.responseErrorCodes.unavailableException }, 'unavailable'],
-    [{ name: 'ResponseError', code: types.responseErrorCodes.invalid }, 'rejected'],
-  ])('classify %j -> %s', (err, reason) => {
+  const codes = types.responseErrorCodes;
+  const response = (code: number, message = 'server said no') => new errors.ResponseError(code, message);
+  const noHost = (inner: Record<string, unknown>) => new errors.NoHostAvailableError(inner);
+  const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.2:9042'), { code: 'ECONNREFUSED' });
+  test.each<[string, unknown, string]>([
+    ['no host tried', noHost({}), 'connection'],
+    ['every host refused', noHost({ '127.0.0.1:9042': refused, '127.0.0.2:9042': refused }), 'connection'],
+    // The driver's default retry policy wraps the coordinator's Unavailable: RF 2, one node down, QUORUM.
+    ['Unavailable wrapped by the retry policy', noHost({ '127.0.0.1:9042': response(codes.unavailableException, 'Cannot achieve consistency level QUORUM') }), 'unavailable'],
+    ['Unavailable from one host, the other refused', noHost({ '127.0.0.1:9042': response(codes.unavailableException), '127.0.0.2:9042': refused }), 'unavailable'],
+    ['write timeout wrapped', noHost({ '127.0.0.1:9042': response(codes.writeTimeout) }), 'timeout'],
+    ['overloaded wrapped', noHost({ '127.0.0.1:9042': response(codes.overloaded) }), 'overloaded'],
+    ['client-side timeout', { name: 'OperationTimedOutError' }, 'timeout'],
+    ['write timeout', response(codes.writeTimeout), 'timeout'],
+    ['read timeout', response(codes.readTimeout), 'timeout'],
+    ['unavailable', response(codes.unavailableException), 'unavailable'],
+    ['overloaded', response(codes.overloaded), 'overloaded'],
+    ['bootstrapping', response(codes.isBootstrapping), 'overloaded'],
+    ['bad credentials', response(codes.badCredentials), 'auth'],
+    ['unauthorized', response(codes.unauthorized), 'auth'],
+    ['authentication error', { name: 'AuthenticationError' }, 'auth'],
+    ['invalid query', response(codes.invalid), 'rejected'],
+  ])('classify: %s', (_name, err, reason) => {
     expect(classifyCassandraError(err)).toBe(reason);
+  });
+
+  test.each<[string, unknown, string]>([
+    ['no host up to try', noHost({}), 'no node is up to ask (the driver has marked every contact point down)'],
+    [
+      'each host names its reason',
+      noHost({ '127.0.0.1:9042': response(codes.unavailableException, 'Cannot achieve consistency level QUORUM\n  at FrameReader.readError'), '127.0.0.2:9042': refused }),
+      'every node failed: 127.0.0.1:9042: Cannot achieve consistency level QUORUM; 127.0.0.2:9042: connect ECONNREFUSED 127.0.0.2:9042',
+    ],
+    ['a server error keeps its first line only', response(codes.readTimeout, 'Operation timed out - received only 0 responses.\n    at FrameReader.readError (x.js:1:2)'), 'Operation timed out - received only 0 responses.'],
+  ])('describe: %s', (_name, err, line) => {
+    expect(describeCassandraError(err)).toBe(line);
+  });
+
+  const col = (column_name: string, kind: string, position: number) => ({ column_name, kind, position });
+  test.each<[string, ReturnType<typeof col>[], string]>([
+    ['(location), date, producer, seq', [col('location', 'partition_key', 0), col('date', 'clustering', 0), col('seq', 'clustering', 2), col('value_celsius', 'regular', -1)], 'location'],
+    ['(location, date), producer, seq', [col('date', 'partition_key', 1), col('location', 'partition_key', 0), col('producer', 'clustering', 0)], 'location-date'],
+    ['(date, location) is neither', [col('date', 'partition_key', 0), col('location', 'partition_key', 1)], '(date, location)'],
+    ['(host)', [col('host', 'partition_key', 0)], '(host)'],
+  ])('partition key of an existing table %s', (_name, rows, key) => {
+    expect(partitionKeyOf(rows)).toBe(key);
   });
 });
