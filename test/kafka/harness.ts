@@ -27,6 +27,8 @@ export function kafkaConfig(brokers: string[], overrides: Partial<KafkaConfig> =
     brokers,
     metadataIntervalSeconds: 0.15,
     offsetsIntervalSeconds: 0.3,
+    offsetsScrapeWaitSeconds: 1,
+    constantLabels: [],
     minIsrDefault: 1,
     maxPartitions: 0,
     topicFilter: /.*/,

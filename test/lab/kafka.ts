@@ -135,7 +135,11 @@ export function kafkaVersion(): string {
 
 /** A KRaft cluster id: 16 random bytes, base64url without padding (what StorageTool random-uuid prints). */
 function newClusterId(): string {
-  return randomBytes(16).toString('base64url');
+  // Like Kafka's Uuid.randomUuid, never one starting with "-": StorageTool would read `-t -xyz` as a flag.
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 /** Settings that make failures show in seconds on a lab cluster (../shared/real-servers.md). */

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 /**
  * Parses Prometheus text exposition into `series -> value`, where series is the sample line without its
  * value exactly as exposed (e.g. `pitower_throttling_now{condition="throttled"}`). For asserting exact values.
@@ -59,4 +60,22 @@ export function toSeriesKey(sample: Pick<Sample, 'name' | 'labels'>): string {
     .map((k) => `${k}=${JSON.stringify(sample.labels[k])}`)
     .join(',');
   return `${sample.name}{${labels}}`;
+}
+
+/**
+ * What promtool flags in pitower's output on purpose: kafka_exporter names two gauges `*_sum`, and a
+ * drop-in keeps its names (README, kafka_exporter compatibility).
+ */
+export const DELIBERATE_LINT = [
+  'kafka_consumergroup_current_offset_sum non-histogram and non-summary metrics should not have "_sum" suffix',
+  'kafka_consumergroup_lag_sum non-histogram and non-summary metrics should not have "_sum" suffix',
+];
+
+/** `promtool check metrics` on `text`: the problems it prints, but the deliberate ones ([] = clean). */
+export function promtoolProblems(text: string): string[] {
+  const check = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+  if (check.error) throw check.error;
+  const problems = `${check.stdout}${check.stderr}`.split('\n').filter((line) => line.trim() !== '' && !DELIBERATE_LINT.includes(line.trim()));
+  if (problems.length === 0 && check.status !== 0 && check.status !== 3) throw new Error(`promtool check metrics exited ${check.status}`);
+  return problems;
 }

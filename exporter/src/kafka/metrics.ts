@@ -2,7 +2,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Exposition } from '../daemon/extension';
 import { deflatePart } from '../http/gzip-stream';
 import { diffSnapshots, toCounters, type PartitionCounters } from './diff';
-import { renderClusterFamilies, renderOffsetFamilies, toClampedCounts, type RenderedFamily } from './render';
+import { renderClusterFamilies, renderOffsetFamilies, toClampedCounts, withConstantLabels, type RenderedFamily } from './render';
 import { emptyClusterSnapshot, type ClusterSnapshot, type OffsetsSnapshot } from './snapshot';
 
 export type PollKind = 'metadata' | 'offsets';
@@ -24,43 +24,50 @@ export class KafkaMetrics {
   private offsetFamilies: RenderedFamily[] = [];
   private exposed: Exposition = { plain: Buffer.alloc(0) };
   private generation = 0;
-  private readonly up: Gauge;
-  private readonly age: Gauge;
-  private readonly offsetsAge: Gauge;
-  private readonly duration: Gauge<'kind'>;
-  private readonly errors: Counter<'kind' | 'reason'>;
+  private readonly up: Gauge<string>;
+  private readonly age: Gauge<string>;
+  private readonly offsetsAge: Gauge<string>;
+  private readonly duration: Gauge<string>;
+  private readonly errors: Counter<string>;
   private readonly startedAt: number;
+  /** --kafka.labels, on these series too. */
+  private readonly constant: Record<string, string>;
 
   constructor(
     private readonly registry: Registry,
     private readonly now: () => number = Date.now,
+    private readonly constantLabels: ReadonlyArray<readonly [string, string]> = [],
   ) {
     this.startedAt = now();
-    this.up = new Gauge({ name: 'pitower_kafka_up', help: 'Whether the last metadata poll of the Kafka cluster succeeded.', registers: [registry] });
+    this.constant = Object.fromEntries(constantLabels);
+    const names = constantLabels.map(([name]) => name);
+    this.up = new Gauge({ name: 'pitower_kafka_up', help: 'Whether the last metadata poll of the Kafka cluster succeeded.', labelNames: names, registers: [registry] });
     this.age = new Gauge({
       name: 'pitower_kafka_metadata_age_seconds',
       help: 'Seconds since the cluster metadata shown was fetched (since exporter start before the first success).',
+      labelNames: names,
       registers: [registry],
     });
     this.offsetsAge = new Gauge({
       name: 'pitower_kafka_offsets_age_seconds',
       help: 'Seconds since the offsets, consumer groups and lag shown were fetched (since exporter start before the first success).',
+      labelNames: names,
       registers: [registry],
     });
     this.duration = new Gauge({
       name: 'pitower_kafka_poll_duration_seconds',
       help: 'Duration of the last Kafka poll of this kind.',
-      labelNames: ['kind'],
+      labelNames: [...names, 'kind'],
       registers: [registry],
     });
     this.errors = new Counter({
       name: 'pitower_kafka_poll_errors_total',
       help: 'Kafka poll errors by kind (metadata, topic, offsets, groups, configs, broker) and reason (Kafka error type).',
-      labelNames: ['kind', 'reason'],
+      labelNames: [...names, 'kind', 'reason'],
       registers: [registry],
     });
-    this.up.set(0);
-    for (const kind of ['metadata', 'offsets']) this.duration.set({ kind }, 0);
+    this.up.set(this.constant, 0);
+    for (const kind of ['metadata', 'offsets']) this.duration.set({ ...this.constant, kind }, 0);
     // Every family present from the start (with no samples) so dashboards see the names at once.
     this.clusterFamilies = renderClusterFamilies(this.cluster, this.counters);
     this.offsetFamilies = renderOffsetFamilies(this.offsets, this.clamped);
@@ -78,7 +85,7 @@ export class KafkaMetrics {
   onMetadata(next: ClusterSnapshot): void {
     this.counters = toCounters(this.counters, next, diffSnapshots(this.cluster, next));
     this.cluster = next;
-    this.up.set(1);
+    this.up.set(this.constant, 1);
     const families = renderClusterFamilies(next, this.counters);
     if (sameFamilies(families, this.clusterFamilies)) return;
     this.clusterFamilies = families;
@@ -95,7 +102,7 @@ export class KafkaMetrics {
   }
 
   onMetadataFailure(): void {
-    this.up.set(0);
+    this.up.set(this.constant, 0);
   }
 
   /** Probe results while metadata cannot be fetched: the last snapshot with its brokers' reachability updated. */
@@ -112,11 +119,11 @@ export class KafkaMetrics {
   }
 
   onPoll(kind: PollKind, seconds: number): void {
-    this.duration.set({ kind }, seconds);
+    this.duration.set({ ...this.constant, kind }, seconds);
   }
 
   onError(kind: ErrorKind, reason: string): void {
-    this.errors.inc({ kind, reason });
+    this.errors.inc({ ...this.constant, kind, reason });
   }
 
   /** The latest rendered families, appended to /metrics after the registry (see DaemonExtension.exposition). */
@@ -127,9 +134,9 @@ export class KafkaMetrics {
   /** Scrape time: the age from the clock (the rest was rendered when it was polled). */
   publish(): void {
     const since = this.cluster.takenAt > 0 ? this.cluster.takenAt : this.startedAt;
-    this.age.set(Math.max(0, (this.now() - since) / 1000));
+    this.age.set(this.constant, Math.max(0, (this.now() - since) / 1000));
     const offsetsSince = this.offsets.takenAt > 0 ? this.offsets.takenAt : this.startedAt;
-    this.offsetsAge.set(Math.max(0, (this.now() - offsetsSince) / 1000));
+    this.offsetsAge.set(this.constant, Math.max(0, (this.now() - offsetsSince) / 1000));
   }
 
   unregister(): void {
@@ -140,7 +147,7 @@ export class KafkaMetrics {
 
   /** New text now; its deflated part follows from zlib's thread pool and is used only while still current. */
   private rebuild(): void {
-    const plain = Buffer.from(toExpositionText([...this.clusterFamilies, ...this.offsetFamilies]));
+    const plain = Buffer.from(toExpositionText(withConstantLabels([...this.clusterFamilies, ...this.offsetFamilies], this.constantLabels)));
     const generation = ++this.generation;
     this.exposed = { plain };
     deflatePart(plain).then(

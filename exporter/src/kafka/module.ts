@@ -15,7 +15,7 @@ export function createKafkaExtension(config: KafkaConfig): DaemonExtension & { m
   return {
     name: 'kafka',
     async start({ registry, logger }) {
-      metrics = new KafkaMetrics(registry);
+      metrics = new KafkaMetrics(registry, Date.now, config.constantLabels);
       const timeoutMs = Math.round(Math.min(30, Math.max(2, config.metadataIntervalSeconds * 2)) * 1000);
       const kafka = createKafkaClient(config, logger, timeoutMs);
       poller = new KafkaPoller(kafka, config, metrics, logger);
@@ -29,6 +29,7 @@ export function createKafkaExtension(config: KafkaConfig): DaemonExtension & { m
     collector: {
       name: 'kafka',
       async update() {
+        await poller?.refreshOffsets(config.offsetsScrapeWaitSeconds * 1000);
         metrics?.publish();
       },
     },

@@ -24,9 +24,32 @@ describe('kafka > options', () => {
 
   it('takes repeated and comma-separated servers and the defaults', () => {
     const c = resolve(['--kafka.server', 'a:9092,b:9093', '--kafka.server', '[::1]:9094']);
-    expect(c).toMatchObject({ brokers: ['a:9092', 'b:9093', '[::1]:9094'], metadataIntervalSeconds: 5, offsetsIntervalSeconds: 15, minIsrDefault: 1, maxPartitions: 20000 });
+    expect(c).toMatchObject({
+      brokers: ['a:9092', 'b:9093', '[::1]:9094'],
+      metadataIntervalSeconds: 5,
+      offsetsIntervalSeconds: 15,
+      offsetsScrapeWaitSeconds: 1,
+      constantLabels: [],
+      minIsrDefault: 1,
+      maxPartitions: 20000,
+    });
     expect(c?.tls).toBeUndefined();
     expect(c?.sasl).toBeUndefined();
+  });
+
+  it("takes kafka_exporter's --refresh.metadata and --kafka.labels", () => {
+    const c = resolve(['--kafka.server', 'a:1', '--refresh.metadata', '30s', '--kafka.labels', 'cluster=lab, site=shed one', '--kafka.offsets-scrape-wait', '0']);
+    expect(c).toMatchObject({ metadataIntervalSeconds: 30, offsetsScrapeWaitSeconds: 0, constantLabels: [['cluster', 'lab'], ['site', 'shed one']] });
+  });
+
+  it.each([
+    ['cluster', '"cluster" is not name=value with a Prometheus label name'],
+    ['1x=a', '"1x=a" is not name=value with a Prometheus label name'],
+    ['__name__=a', '"__name__=a" is not name=value with a Prometheus label name'],
+    ['topic=a', 'label "topic" is one the Kafka series already carry'],
+    ['a=1,a=2', 'label "a" given twice'],
+  ])('rejects --kafka.labels %j', (raw, reason) => {
+    expect(() => resolve(['--kafka.server', 'a:1', '--kafka.labels', raw])).toThrow(`--kafka.labels: ${reason}`);
   });
 
   it.each([['a'], ['a:'], ['a:0'], ['a:70000'], ['a b:1']])('rejects broker address %j', (raw) => {

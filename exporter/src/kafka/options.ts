@@ -12,7 +12,21 @@ export const KAFKA_OPTIONS: OptionSpec[] = [
     parse: parseBrokerAddress,
   },
   { flag: 'kafka.metadata-interval', arg: '<duration>', help: 'how often to poll cluster metadata (leaders, ISR)', default: '5s', parse: parsePositiveDuration },
-  { flag: 'kafka.offsets-interval', arg: '<duration>', help: 'how often to poll offsets, consumer groups and topic configs', default: '15s', parse: parsePositiveDuration },
+  { flag: 'kafka.offsets-interval', arg: '<duration>', help: 'how often to poll offsets, consumer groups and topic configs in the background', default: '15s', parse: parsePositiveDuration },
+  {
+    flag: 'kafka.offsets-scrape-wait',
+    arg: '<duration>',
+    help: 'at each scrape, read offsets, lag and groups afresh and wait this long for them (a slower read serves the next scrape; 0 = background poll only)',
+    default: '1s',
+    parse: parseDuration,
+  },
+  { flag: 'refresh.metadata', arg: '<duration>', help: "kafka_exporter's name for --kafka.metadata-interval", parse: parsePositiveDuration },
+  {
+    flag: 'kafka.labels',
+    arg: '<name=value,...>',
+    help: 'constant labels on every Kafka series, as kafka_exporter (e.g. cluster=lab)',
+    parse: parseConstantLabels,
+  },
   {
     flag: 'kafka.min-isr-default',
     arg: '<n>',
@@ -70,6 +84,10 @@ export interface KafkaConfig {
   brokers: string[];
   metadataIntervalSeconds: number;
   offsetsIntervalSeconds: number;
+  /** Scrape-time offsets read: how long a scrape waits for it (0 = none). */
+  offsetsScrapeWaitSeconds: number;
+  /** --kafka.labels, in the order given. */
+  constantLabels: Array<[string, string]>;
   minIsrDefault: number;
   maxPartitions: number;
   topicFilter: RegExp;
@@ -86,6 +104,24 @@ export function parseBrokerAddress(raw: string): string {
   return raw.trim();
 }
 
+/** Label names the Kafka families use themselves: a constant label of that name would make two labels of one name. */
+const RESERVED_LABELS = new Set(['topic', 'partition', 'broker', 'id', 'address', 'consumergroup', 'le', 'quantile']);
+
+/** `--kafka.labels cluster=lab,site=shed` -> [["cluster","lab"],["site","shed"]] (kafka_exporter's format). */
+export function parseConstantLabels(raw: string): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const part of raw.split(',')) {
+    if (part.trim() === '') continue;
+    const eq = part.indexOf('=');
+    const name = eq < 0 ? part.trim() : part.slice(0, eq).trim();
+    if (eq < 0 || !/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name) || name.startsWith('__')) throw new Error(`"${part}" is not name=value with a Prometheus label name`);
+    if (RESERVED_LABELS.has(name)) throw new Error(`label "${name}" is one the Kafka series already carry`);
+    if (out.some(([n]) => n === name)) throw new Error(`label "${name}" given twice`);
+    out.push([name, part.slice(eq + 1)]);
+  }
+  return out;
+}
+
 function parsePositiveDuration(raw: string): number {
   const seconds = parseDuration(raw);
   if (seconds <= 0) throw new Error(`"${raw}" must be greater than 0`);
@@ -96,10 +132,13 @@ function parsePositiveDuration(raw: string): number {
 export function toKafkaConfig(values: OptionValues): KafkaConfig | undefined {
   const brokers = (values.get('kafka.server') as string[] | undefined) ?? [];
   if (brokers.length === 0) return undefined;
+  const refresh = values.get('refresh.metadata') as number | undefined;
   const config: KafkaConfig = {
     brokers,
-    metadataIntervalSeconds: values.get('kafka.metadata-interval') as number,
+    metadataIntervalSeconds: refresh ?? (values.get('kafka.metadata-interval') as number),
     offsetsIntervalSeconds: values.get('kafka.offsets-interval') as number,
+    offsetsScrapeWaitSeconds: values.get('kafka.offsets-scrape-wait') as number,
+    constantLabels: (values.get('kafka.labels') as Array<[string, string]> | undefined) ?? [],
     minIsrDefault: values.get('kafka.min-isr-default') as number,
     maxPartitions: values.get('kafka.max-partitions') as number,
     topicFilter: values.get('topic.filter') as RegExp,

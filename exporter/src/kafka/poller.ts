@@ -73,6 +73,9 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
   return out;
 }
 
+/** Offsets this young are served to a scrape without reading them again. */
+export const FRESH_OFFSETS_MS = 1000;
+
 /**
  * Polls the cluster in the background: metadata every --kafka.metadata-interval (so ISR shrinks, expands
  * and leader changes between scrapes are counted), offsets, groups and topic configs every
@@ -93,6 +96,8 @@ export class KafkaPoller {
   private readonly timeoutMs: number;
   private readonly probe: BrokerProbe;
   private inflight = new Set<Promise<unknown>>();
+  private runningOffsets: Promise<void> | undefined;
+  private runningOffsetsSince = 0;
 
   constructor(
     private readonly kafka: Kafka,
@@ -327,7 +332,33 @@ export class KafkaPoller {
     this.offsetsTimer = setTimeout(() => {
       // The first offsets poll waits for the first metadata snapshot; later ones run on their interval.
       const first = this.metrics.latest().takenAt === 0;
-      void this.track(this.pollOffsets().catch((err) => this.count('offsets', err))).then(() => this.scheduleOffsets(first ? Math.min(1, this.config.offsetsIntervalSeconds) : this.config.offsetsIntervalSeconds));
+      void this.offsetsPoll().then(() => this.scheduleOffsets(first ? Math.min(1, this.config.offsetsIntervalSeconds) : this.config.offsetsIntervalSeconds));
     }, delaySeconds * 1000);
+  }
+
+  /** The offsets poll running now, or a new one: scrape-time and background polls share it, never overlap. */
+  private offsetsPoll(): Promise<void> {
+    if (!this.runningOffsets) this.runningOffsetsSince = Date.now();
+    this.runningOffsets ??= this.track(this.pollOffsets().catch((err) => this.count('offsets', err))).finally(() => {
+      this.runningOffsets = undefined;
+    });
+    return this.runningOffsets;
+  }
+
+  /**
+   * Scrape time: offsets, lag and groups read afresh, so rate() and irate() of offsets see every scrape's
+   * own value (as kafka_exporter reads them per scrape). Waits at most `waitMs` for the poll (a slow one goes
+   * on and serves a later scrape); offsets younger than FRESH_OFFSETS_MS (another Prometheus just scraped)
+   * are served as they are. Never rejects.
+   */
+  async refreshOffsets(waitMs: number): Promise<void> {
+    if (this.stopped || waitMs <= 0 || this.metrics.latest().takenAt === 0) return;
+    if (Date.now() - this.metrics.latestOffsets().takenAt < FRESH_OFFSETS_MS) return;
+    // A poll that has already run longer than a scrape waits (hanging brokers) is not waited for again:
+    // one scrape paid the wait, the next ones answer at once from the last offsets.
+    if (this.runningOffsets && Date.now() - this.runningOffsetsSince >= waitMs) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.offsetsPoll(), new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+    clearTimeout(timer);
   }
 }

@@ -18,6 +18,20 @@ export function escapeLabelValue(value: string): string {
   return /[\\"\n]/.test(value) ? value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') : value;
 }
 
+/**
+ * `families` with constant labels (--kafka.labels) first in every sample's label set:
+ * `kafka_brokers 3` -> `kafka_brokers{cluster="lab"} 3`, `x{topic="t"} 1` -> `x{cluster="lab",topic="t"} 1`.
+ */
+export function withConstantLabels(families: RenderedFamily[], labels: ReadonlyArray<readonly [string, string]>): RenderedFamily[] {
+  if (labels.length === 0) return families;
+  const set = labels.map(([name, value]) => `${name}="${escapeLabelValue(value)}"`).join(',');
+  const label = (line: string): string => {
+    const nameEnd = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(line)?.[0].length ?? 0;
+    return line[nameEnd] === '{' ? `${line.slice(0, nameEnd + 1)}${set},${line.slice(nameEnd + 1)}` : `${line.slice(0, nameEnd)}{${set}}${line.slice(nameEnd)}`;
+  };
+  return families.map((f) => (f.body === '' ? f : { ...f, body: f.body.split('\n').map(label).join('\n') }));
+}
+
 function family(name: string, help: string, type: RenderedFamily['type'], lines: string[]): RenderedFamily {
   return { name, help, type, body: lines.join('\n') };
 }
@@ -129,15 +143,35 @@ export function renderOffsetFamilies(snapshot: OffsetsSnapshot, clamped: Readonl
   }
   const groupOffset: string[] = [];
   const groupLag: string[] = [];
+  const offsetSum: string[] = [];
+  const lagSum: string[] = [];
   const members: string[] = [];
   for (const g of snapshot.groups) {
     const group = escapeLabelValue(g.id);
     if (g.members !== undefined) members.push(`kafka_consumergroup_members{consumergroup="${group}"} ${g.members}`);
+    // Per topic, as kafka_exporter sums them: committed offsets including the -1 of uncommitted partitions,
+    // lag over the committed ones only. Offsets are sorted by topic, so a topic's partitions are adjacent.
+    let topic: string | undefined;
+    let sums = { offset: 0, lag: 0 };
+    const flush = (): void => {
+      if (topic === undefined) return;
+      const labels = `consumergroup="${group}",topic="${escapeLabelValue(topic)}"`;
+      offsetSum.push(`kafka_consumergroup_current_offset_sum{${labels}} ${sums.offset}`);
+      lagSum.push(`kafka_consumergroup_lag_sum{${labels}} ${sums.lag}`);
+    };
     for (const o of g.offsets) {
+      if (o.topic !== topic) {
+        flush();
+        topic = o.topic;
+        sums = { offset: 0, lag: 0 };
+      }
       const labels = `consumergroup="${group}",topic="${escapeLabelValue(o.topic)}",partition="${o.partition}"`;
       groupOffset.push(`kafka_consumergroup_current_offset{${labels}} ${o.committed}`);
+      sums.offset += o.committed;
       if (o.lag !== undefined) groupLag.push(`kafka_consumergroup_lag{${labels}} ${o.lag}`);
+      if (o.lag !== undefined && o.committed >= 0) sums.lag += o.lag;
     }
+    flush();
   }
   const clampedLines = [...clamped.entries()]
     .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
@@ -145,8 +179,10 @@ export function renderOffsetFamilies(snapshot: OffsetsSnapshot, clamped: Readonl
   return [
     family('kafka_topic_partition_current_offset', 'High watermark (next offset to be written) of the partition.', 'gauge', current),
     family('kafka_topic_partition_oldest_offset', 'Oldest offset (log start) of the partition.', 'gauge', oldest),
-    family('kafka_consumergroup_current_offset', 'Committed offset of the consumer group for the partition.', 'gauge', groupOffset),
-    family('kafka_consumergroup_lag', 'High watermark minus committed offset, never negative; no series without a committed offset.', 'gauge', groupLag),
+    family('kafka_consumergroup_current_offset', 'Committed offset of the consumer group for the partition; -1 when the group committed other partitions of the topic but not this one.', 'gauge', groupOffset),
+    family('kafka_consumergroup_current_offset_sum', 'Sum of kafka_consumergroup_current_offset over the topic (the -1 of uncommitted partitions included, as kafka_exporter sums).', 'gauge', offsetSum),
+    family('kafka_consumergroup_lag', 'High watermark minus committed offset, never negative; -1 for a partition of a consumed topic without a commit.', 'gauge', groupLag),
+    family('kafka_consumergroup_lag_sum', 'Sum of kafka_consumergroup_lag over the committed partitions of the topic.', 'gauge', lagSum),
     family('kafka_consumergroup_members', 'Number of members of the consumer group.', 'gauge', members),
     family('pitower_kafka_consumergroup_lag_clamped_total', 'Negative lags (high watermark sampled before the commit) clamped to 0.', 'counter', clampedLines),
   ];

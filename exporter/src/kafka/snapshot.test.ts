@@ -91,4 +91,26 @@ describe('kafka > snapshot', () => {
       },
     ]);
   });
+
+  it('lists every partition of a consumed topic, -1 where the group never committed (as kafka_exporter); a topic with no commit is left out', () => {
+    const parts = [0, 1, 2].map((partition) => ({ topic: 't', partition, high: 10, low: 0 }));
+    const s = toOffsetsSnapshot(
+      [...parts, { topic: 'idle', partition: 0, high: 7, low: 0 }],
+      [
+        {
+          id: 'g',
+          topics: [
+            { topic: 't', partitions: [{ partition: 1, offset: '4' }] },
+            { topic: 'idle', partitions: [{ partition: 0, offset: '-1' }] },
+          ],
+        },
+      ],
+      9,
+    );
+    expect(s.groups[0].offsets).toEqual([
+      { topic: 't', partition: 0, committed: -1, lag: -1, clamped: false },
+      { topic: 't', partition: 1, committed: 4, lag: 6, clamped: false },
+      { topic: 't', partition: 2, committed: -1, lag: -1, clamped: false },
+    ]);
+  });
 });

@@ -58,8 +58,9 @@ export interface PartitionOffsets {
 export interface GroupOffset {
   topic: string;
   partition: number;
+  /** -1: the group committed other partitions of this topic but not this one (kafka_exporter's value). */
   committed: number;
-  /** max(0, high - committed); undefined when the high watermark is unknown. */
+  /** max(0, high - committed); -1 when nothing is committed; undefined when the high watermark is unknown. */
   lag?: number;
   /** The high watermark was below the committed offset (sampled earlier) and lag was clamped to 0. */
   clamped: boolean;
@@ -157,28 +158,45 @@ export interface RawGroup {
   topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }>;
 }
 
-/** Offsets and groups -> snapshot. Lag is never negative; a partition with no committed offset has no series. */
+/**
+ * Offsets and groups -> snapshot. Lag is never negative. As kafka_exporter shows them, every tracked partition
+ * of a topic the group has committed to is listed: one without a commit has committed and lag -1; a topic
+ * with no commit at all has no series.
+ */
 export function toOffsetsSnapshot(
   partitions: readonly PartitionOffsets[],
   groups: readonly RawGroup[],
   takenAt: number,
 ): OffsetsSnapshot {
   const high = new Map<string, number>();
-  for (const p of partitions) high.set(`${p.topic}\u0000${p.partition}`, p.high);
+  const partitionsOf = new Map<string, number[]>();
+  for (const p of partitions) {
+    high.set(`${p.topic}\u0000${p.partition}`, p.high);
+    partitionsOf.set(p.topic, [...(partitionsOf.get(p.topic) ?? []), p.partition]);
+  }
   const sortedParts = [...partitions].sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
   const outGroups = [...groups]
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     .map((g): GroupState => {
       const offsets: GroupOffset[] = [];
       for (const t of g.topics) {
+        const committedAt = new Map<number, number>();
         for (const p of t.partitions) {
           const committed = Number(p.offset);
-          if (!Number.isFinite(committed) || committed < 0) continue;
-          const h = high.get(`${t.topic}\u0000${p.partition}`);
+          if (Number.isFinite(committed) && committed >= 0) committedAt.set(p.partition, committed);
+        }
+        if (committedAt.size === 0) continue;
+        for (const partition of new Set([...committedAt.keys(), ...(partitionsOf.get(t.topic) ?? [])])) {
+          const committed = committedAt.get(partition);
+          if (committed === undefined) {
+            offsets.push({ topic: t.topic, partition, committed: -1, lag: -1, clamped: false });
+            continue;
+          }
+          const h = high.get(`${t.topic}\u0000${partition}`);
           const raw = h === undefined ? undefined : h - committed;
           offsets.push({
             topic: t.topic,
-            partition: p.partition,
+            partition,
             committed,
             lag: raw === undefined ? undefined : Math.max(0, raw),
             clamped: raw !== undefined && raw < 0,
