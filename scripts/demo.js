@@ -167,8 +167,6 @@ function tail(file, lines = 15) {
   }
 }
 
-/** Things living in this process (Kafka clients), stopped before the children. */
-const inProcessStops = [];
 /** Stopped after the children: the Kafka lab, so the exporters' collectors do not lose it while shutting down. */
 const finalStops = [];
 
@@ -180,13 +178,6 @@ function within(promise, ms) {
 
 async function stopAll() {
   stopping = true;
-  for (const stop of inProcessStops.reverse()) {
-    try {
-      await within(Promise.resolve().then(stop), 2000);
-    } catch {
-      // best effort: the processes below are what must end
-    }
-  }
   // All at once: each gets its own grace period, so the whole stop takes the longest one, not their sum.
   await Promise.all(
     [...children].reverse().map(async (entry) => {
@@ -287,19 +278,32 @@ async function startKafka(notes) {
   return lab;
 }
 
-/** A consumer group reading `temperature` at `perSecond` messages/s, committing every 2 s: the lag panel's data. */
-async function startSlowConsumer(bootstrap, perSecond) {
-  const { Kafka, logLevel } = require('kafkajs');
-  const consumer = new Kafka({ clientId: 'pitower-demo-reader', brokers: bootstrap, logLevel: logLevel.NOTHING }).consumer({
-    groupId: CONSUMER_GROUP,
-    sessionTimeout: 10_000,
-    rebalanceTimeout: 5_000,
-    heartbeatInterval: 1_000,
+/**
+ * A consumer group reading `temperature` at `perSecond` messages/s, committing every 2 s: the lag panel's
+ * data. A child process (scripts/demo-consumer.js), stopped with the others; resolves once it joined.
+ */
+async function startSlowConsumer(bootstrap, perSecond, logDir) {
+  const entry = start('consumer', process.execPath, [path.join(__dirname, 'demo-consumer.js'), CONSUMER_GROUP, 'temperature', String(perSecond), bootstrap.join(',')], {
+    logDir,
+    pipeStdout: true,
   });
-  await consumer.connect();
-  await consumer.subscribe({ topic: 'temperature', fromBeginning: true });
-  await consumer.run({ autoCommitInterval: 2000, eachMessage: () => sleep(1000 / perSecond) });
-  return consumer;
+  await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`not joined within 60 s: ${tail(entry.logFile, 3)}`)), 60_000);
+    entry.child.stdout.on('data', (chunk) => {
+      out += chunk;
+      if (out.includes(`joined ${CONSUMER_GROUP}`)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    entry.exit.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`exited (${code ?? signal}) before joining: ${tail(entry.logFile, 3)}`));
+    });
+  });
+  entry.child.stdout.resume();
+  return entry;
 }
 
 async function startMariaDb(logDir, dir) {
@@ -488,10 +492,9 @@ async function main() {
     let consumer;
     // The consumer group joins in the background (a few seconds) while the rest starts.
     const consumerStarting = kafka
-      ? startSlowConsumer(kafka.bootstrap, Math.max(1, options.loadRate / 2)).then(
+      ? startSlowConsumer(kafka.bootstrap, Math.max(1, options.loadRate / 2), logDir).then(
           (c) => {
             consumer = c;
-            inProcessStops.push(() => c.disconnect());
           },
           (err) => notes.push(`no consumer group (${err.message}): the consumer lag panel stays empty`),
         )
