@@ -49,7 +49,7 @@ export function startDaemon(args: string[], timeoutMs = 15000, env: NodeJS.Proce
     }, timeoutMs);
     const onData = (d: Buffer) => {
       logs += d;
-      const match = /"address":"(http:\/\/[^"]+)"/.exec(logs);
+      const match = /"address":"(https?:\/\/[^"]+)"/.exec(logs);
       if (match) {
         clearTimeout(timer);
         resolve({ child, url: match[1], logs: () => logs });

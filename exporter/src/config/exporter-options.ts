@@ -1,6 +1,7 @@
 import { COLLECTORS } from '../collectors/registry';
 import type { OptionSpec, OptionValues } from './options';
 import { DEFAULT_COLLECTOR_TIMEOUT_SECONDS } from '../collectors/runner';
+import { readWebConfig, type WebConfig } from '../http/web-config';
 import { parseDuration, parseListenAddress, type ListenAddress } from './parse';
 
 /** pitower's default port: free of Prometheus (9090), node_exporter (9100), mysqld_exporter (9104),
@@ -25,6 +26,11 @@ export const EXPORTER_OPTIONS: OptionSpec[] = [
       if (['/-/healthy', '/-/ready'].includes(raw)) throw new Error(`"${raw}" is reserved`);
       return raw;
     },
+  },
+  {
+    flag: 'web.config.file',
+    arg: '<path>',
+    help: 'TLS and basic auth, in the exporter-toolkit format node_exporter reads (tls_server_config, basic_auth_users); reread on SIGHUP',
   },
   { flag: 'path.sysfs', arg: '<dir>', help: 'sysfs mountpoint', default: '/sys' },
   { flag: 'path.procfs', arg: '<dir>', help: 'procfs mountpoint', default: '/proc' },
@@ -55,6 +61,8 @@ export interface ExporterConfig {
   logFormat: 'logfmt' | 'json';
   collectors: string[];
   collectorTimeoutSeconds: number;
+  /** --web.config.file, read and checked (certificates loaded once). */
+  webConfig?: WebConfig;
 }
 
 export function toExporterConfig(values: OptionValues): ExporterConfig {
@@ -67,5 +75,6 @@ export function toExporterConfig(values: OptionValues): ExporterConfig {
     logFormat: values.get('log.format') as ExporterConfig['logFormat'],
     collectors: COLLECTORS.filter((c) => values.get(`collector.${c.name}`) !== false).map((c) => c.name),
     collectorTimeoutSeconds: values.get('collector.timeout') as number,
+    webConfig: values.get('web.config.file') === undefined ? undefined : readWebConfig(values.get('web.config.file') as string),
   };
 }

@@ -5,6 +5,7 @@ import type { DaemonExtension } from '../daemon/extension';
 import { errorMessage } from '../errors';
 import { assembleGzip, deflatePartSync } from './gzip-stream';
 import { renderLandingPage } from './landing-page';
+import { BasicAuth, checkClientCert, toSecureContext, type WebConfig } from './web-config';
 
 export interface AppOptions {
   registry: Registry;
@@ -13,6 +14,14 @@ export interface AppOptions {
   version: string;
   extensions?: DaemonExtension[];
   logger?: FastifyServerOptions['logger'];
+  /** --web.config.file: HTTPS and basic auth. */
+  webConfig?: WebConfig;
+}
+
+/** What buildApp hands back besides the app: how to apply a reread --web.config.file. */
+export interface WebSecurity {
+  /** Applies a reread file: users at once, certificates for new connections. Returns what it could not apply. */
+  reload(config: WebConfig): string | undefined;
 }
 
 /**
@@ -37,14 +46,47 @@ export const LANDING_PAGE_COLLECT_MS = 2000;
 
 /** Builds the exporter's HTTP app: /metrics, /, /-/healthy, /-/ready. Does not listen (see server.ts). */
 export function buildApp(options: AppOptions): FastifyInstance {
+  return buildSecuredApp(options).app;
+}
+
+/** buildApp, and the handle that applies a reread --web.config.file (SIGHUP). */
+export function buildSecuredApp(options: AppOptions): { app: FastifyInstance; security: WebSecurity } {
   const { registry, runner, telemetryPath, version } = options;
   const extensions = options.extensions ?? [];
-  const app = Fastify({
+  let tls = options.webConfig?.tls;
+  const base = {
     logger: options.logger ?? false,
     logController: new LogController({ disableRequestLogging: true }),
     forceCloseConnections: true,
-  });
+  } as const;
+  const app = (tls ? Fastify({ ...base, https: toSecureContext(tls) }) : Fastify(base)) as unknown as FastifyInstance;
   let ready = false;
+  const auth = new BasicAuth(options.webConfig?.users ?? new Map());
+  const security: WebSecurity = {
+    reload(config) {
+      auth.setUsers(config.users);
+      if (!tls !== !config.tls) return `TLS ${config.tls ? 'added' : 'removed'}: restart pitower to ${config.tls ? 'serve HTTPS' : 'serve plain HTTP'}`;
+      if (config.tls) {
+        (app.server as unknown as import('node:tls').Server).setSecureContext(toSecureContext(config.tls));
+        tls = config.tls;
+      }
+      return undefined;
+    },
+  };
+
+  // Before everything else: a client that fails TLS client auth or basic auth gets nothing else.
+  app.addHook('onRequest', async (request, reply) => {
+    if (tls && tls.clientAuthType !== 'NoClientCert') {
+      const socket = request.raw.socket as import('node:tls').TLSSocket;
+      const presented = Object.keys(socket.getPeerCertificate?.() ?? {}).length > 0;
+      if (!checkClientCert(tls.clientAuthType, presented, socket.authorized === true)) {
+        return reply.code(403).type('text/plain').send(`client certificate ${presented ? 'not trusted' : 'required'} (${tls.clientAuthType})\n`);
+      }
+    }
+    if (auth.enabled && !(await auth.check(request.headers.authorization))) {
+      return reply.code(401).header('www-authenticate', 'Basic realm="pitower"').type('text/plain').send('Unauthorized\n');
+    }
+  });
 
   const inFlight = new WeakMap<object, number>();
   app.addHook('onRequest', async (request, reply) => {
@@ -112,5 +154,5 @@ export function buildApp(options: AppOptions): FastifyInstance {
     ready = false;
     await Promise.allSettled(extensions.map((e) => e.stop()));
   });
-  return app;
+  return { app, security };
 }

@@ -7,7 +7,8 @@ import type { ExporterConfig } from '../config/exporter-options';
 import type { DaemonExtension } from '../daemon/extension';
 import { PitowerConfigError, errorMessage } from '../errors';
 import { VERSION } from '../version';
-import { buildApp } from './app';
+import { buildSecuredApp, type WebSecurity } from './app';
+import { readWebConfig } from './web-config';
 import { loggerOptions } from './logger';
 
 /** Everything the daemon serves, wired but not listening: used by `pitower exporter`, tests and the benchmark. */
@@ -15,7 +16,7 @@ export function createExporter(config: ExporterConfig, extensions: DaemonExtensi
   return assemble(config, extensions, withLogger).app;
 }
 
-function assemble(config: ExporterConfig, extensions: DaemonExtension[], withLogger: boolean): { app: FastifyInstance; runner: CollectorRunner } {
+function assemble(config: ExporterConfig, extensions: DaemonExtension[], withLogger: boolean): { app: FastifyInstance; runner: CollectorRunner; security: WebSecurity } {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   // prom-client names these gauges *_total, which `promtool check metrics` rejects for non-counters.
@@ -39,16 +40,17 @@ function assemble(config: ExporterConfig, extensions: DaemonExtension[], withLog
     debug: (obj, msg) => log.to?.debug(obj, msg),
     warn: (obj, msg) => log.to?.warn(obj, msg),
   }, { timeoutSeconds: config.collectorTimeoutSeconds });
-  const app = buildApp({
+  const { app, security } = buildSecuredApp({
     registry,
     runner,
     telemetryPath: config.telemetryPath,
     version: VERSION,
     extensions,
     logger: withLogger ? loggerOptions(config.logLevel, config.logFormat) : false,
+    webConfig: config.webConfig,
   });
   log.to = app.log;
-  return { app, runner };
+  return { app, runner, security };
 }
 
 /** Listens; a taken or unavailable address becomes a one-line PitowerConfigError naming the flag. */
@@ -74,9 +76,26 @@ export const SHUTDOWN_DEADLINE_MS = 5000;
 
 /** Runs the daemon until SIGTERM/SIGINT, then closes everything and exits 0. */
 export async function runExporter(config: ExporterConfig, extensions: DaemonExtension[]): Promise<void> {
-  const { app, runner } = assemble(config, extensions, true);
+  const { app, runner, security } = assemble(config, extensions, true);
   const url = await listen(app, config);
-  app.log.info({ address: url, version: VERSION, collectors: config.collectors.join(',') }, 'pitower exporter listening');
+  const web = config.webConfig;
+  app.log.info(
+    { address: url, version: VERSION, collectors: config.collectors.join(','), tls: web?.tls ? web.tls.clientAuthType : 'off', basic_auth_users: web?.users.size ?? 0 },
+    'pitower exporter listening',
+  );
+  if (web) {
+    // A renewed certificate or a changed password needs no restart: SIGHUP rereads the file (a bad one is logged and the old one kept).
+    process.on('SIGHUP', () => {
+      try {
+        const next = readWebConfig(web.path);
+        const problem = security.reload(next);
+        if (problem) app.log.warn({ file: web.path }, `web config reread; ${problem}`);
+        else app.log.info({ file: web.path, tls: next.tls ? next.tls.clientAuthType : 'off', basic_auth_users: next.users.size }, 'web config reread');
+      } catch (err) {
+        app.log.error({ file: web.path, err: errorMessage(err) }, 'web config not reread; the previous one stays in force');
+      }
+    });
+  }
 
   let stopping = false;
   const exit = (code: number) => {
