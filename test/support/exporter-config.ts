@@ -11,6 +11,7 @@ export function testExporterConfig(overrides: Partial<ExporterConfig> = {}): Exp
     logFormat: 'json',
     collectors: [],
     collectorTimeoutSeconds: 4,
+    maxRequests: 40,
     ...overrides,
   };
 }

@@ -2,11 +2,14 @@ import { COLLECTORS } from '../collectors/registry';
 import type { OptionSpec, OptionValues } from './options';
 import { DEFAULT_COLLECTOR_TIMEOUT_SECONDS } from '../collectors/runner';
 import { readWebConfig, type WebConfig } from '../http/web-config';
-import { parseDuration, parseListenAddress, type ListenAddress } from './parse';
+import { parseDuration, parseInteger, parseListenAddress, type ListenAddress } from './parse';
 
 /** pitower's default port: free of Prometheus (9090), node_exporter (9100), mysqld_exporter (9104),
  * elasticsearch_exporter (9114), Grafana's 3000, 9243 and kafka_exporter (9308). */
 export const DEFAULT_PORT = 9742;
+
+/** Default of --web.max-requests, node_exporter's. */
+export const DEFAULT_MAX_REQUESTS = 40;
 
 export const EXPORTER_OPTIONS: OptionSpec[] = [
   {
@@ -31,6 +34,13 @@ export const EXPORTER_OPTIONS: OptionSpec[] = [
     flag: 'web.config.file',
     arg: '<path>',
     help: 'TLS and basic auth, in the exporter-toolkit format node_exporter reads (tls_server_config, basic_auth_users); reread on SIGHUP',
+  },
+  {
+    flag: 'web.max-requests',
+    arg: '<n>',
+    help: 'scrapes served at once; more are answered 503 at once (0 = no limit)',
+    default: String(DEFAULT_MAX_REQUESTS),
+    parse: (raw) => parseInteger(raw, 0, 100000),
   },
   { flag: 'path.sysfs', arg: '<dir>', help: 'sysfs mountpoint', default: '/sys' },
   { flag: 'path.procfs', arg: '<dir>', help: 'procfs mountpoint', default: '/proc' },
@@ -61,6 +71,7 @@ export interface ExporterConfig {
   logFormat: 'logfmt' | 'json';
   collectors: string[];
   collectorTimeoutSeconds: number;
+  maxRequests: number;
   /** --web.config.file, read and checked (certificates loaded once). */
   webConfig?: WebConfig;
 }
@@ -75,6 +86,7 @@ export function toExporterConfig(values: OptionValues): ExporterConfig {
     logFormat: values.get('log.format') as ExporterConfig['logFormat'],
     collectors: COLLECTORS.filter((c) => values.get(`collector.${c.name}`) !== false).map((c) => c.name),
     collectorTimeoutSeconds: values.get('collector.timeout') as number,
+    maxRequests: values.get('web.max-requests') as number,
     webConfig: values.get('web.config.file') === undefined ? undefined : readWebConfig(values.get('web.config.file') as string),
   };
 }

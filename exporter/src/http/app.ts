@@ -1,6 +1,7 @@
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import type { Registry } from 'prom-client';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import { Counter, type Registry } from 'prom-client';
 import type { CollectorRunner } from '../collectors/runner';
+import { DEFAULT_MAX_REQUESTS } from '../config/exporter-options';
 import type { DaemonExtension } from '../daemon/extension';
 import { errorMessage } from '../errors';
 import { assembleGzip, deflatePartSync } from './gzip-stream';
@@ -16,7 +17,23 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** --web.config.file: HTTPS and basic auth. */
   webConfig?: WebConfig;
+  /** --web.max-requests: scrapes served at once; more get 503 (0 = no limit). */
+  maxRequests?: number;
 }
+
+
+/**
+ * Socket limits against slow or stuck clients (a Prometheus scrape request is a few hundred bytes, sent at
+ * once): its headers must arrive within HEADERS_TIMEOUT_MS and the whole request within REQUEST_TIMEOUT_MS,
+ * a connection idle between requests is closed after KEEP_ALIVE_TIMEOUT_MS (above the 15 s scrape interval,
+ * so Prometheus keeps its connection), and request headers may hold at most MAX_HEADER_BYTES.
+ */
+export const HEADERS_TIMEOUT_MS = 5_000;
+export const REQUEST_TIMEOUT_MS = 10_000;
+export const KEEP_ALIVE_TIMEOUT_MS = 30_000;
+export const MAX_HEADER_BYTES = 8_192;
+/** How often Node checks the two request timeouts (its default, 30 s, would let slow clients linger). */
+const TIMEOUT_CHECK_MS = 1_000;
 
 /** What buildApp hands back besides the app: how to apply a reread --web.config.file. */
 export interface WebSecurity {
@@ -54,12 +71,23 @@ export function buildSecuredApp(options: AppOptions): { app: FastifyInstance; se
   const { registry, runner, telemetryPath, version } = options;
   const extensions = options.extensions ?? [];
   let tls = options.webConfig?.tls;
+  const socketLimits = { maxHeaderSize: MAX_HEADER_BYTES, connectionsCheckingInterval: TIMEOUT_CHECK_MS, headersTimeout: HEADERS_TIMEOUT_MS };
   const base = {
     logger: options.logger ?? false,
     logController: new LogController({ disableRequestLogging: true }),
     forceCloseConnections: true,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
   } as const;
-  const app = (tls ? Fastify({ ...base, https: toSecureContext(tls) }) : Fastify(base)) as unknown as FastifyInstance;
+  const app = (tls ? Fastify({ ...base, https: { ...toSecureContext(tls), ...socketLimits } }) : Fastify({ ...base, http: socketLimits })) as unknown as FastifyInstance;
+  app.server.headersTimeout = HEADERS_TIMEOUT_MS;
+  const maxRequests = options.maxRequests ?? DEFAULT_MAX_REQUESTS;
+  let scraping = 0;
+  const rejected = new Counter({
+    name: 'pitower_http_requests_rejected_total',
+    help: 'Scrapes answered 503 because --web.max-requests were already being served.',
+    registers: [registry],
+  });
   let ready = false;
   const auth = new BasicAuth(options.webConfig?.users ?? new Map());
   const security: WebSecurity = {
@@ -104,6 +132,19 @@ export function buildSecuredApp(options: AppOptions): { app: FastifyInstance; se
   });
 
   app.get(telemetryPath, async (request, reply) => {
+    if (maxRequests > 0 && scraping >= maxRequests) {
+      rejected.inc();
+      return reply.code(503).type('text/plain').send(`${scraping} scrapes already in flight (--web.max-requests ${maxRequests}); try again\n`);
+    }
+    scraping++;
+    try {
+      return await scrape(request, reply);
+    } finally {
+      scraping--;
+    }
+  });
+
+  const scrape = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     await runner.collect(scrapeBudgetMs(request.headers['x-prometheus-scrape-timeout-seconds']));
     const text = await registry.metrics();
     reply.type(registry.contentType);
@@ -116,7 +157,7 @@ export function buildSecuredApp(options: AppOptions): { app: FastifyInstance; se
       return reply.header('content-encoding', 'gzip').send(assembleGzip([deflatePartSync(Buffer.from(text)), ...deflated]));
     }
     return reply.send(Buffer.concat([Buffer.from(text), ...extra.map((x) => x.plain)]));
-  });
+  };
 
   app.get('/', async (_request, reply) => {
     // The page tells what the collectors find now, not what the last scrape found (or "not scraped yet").

@@ -48,6 +48,7 @@ function assemble(config: ExporterConfig, extensions: DaemonExtension[], withLog
     extensions,
     logger: withLogger ? loggerOptions(config.logLevel, config.logFormat) : false,
     webConfig: config.webConfig,
+    maxRequests: config.maxRequests,
   });
   log.to = app.log;
   return { app, runner, security };
