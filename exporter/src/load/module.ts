@@ -32,7 +32,8 @@ export function toInfoLabels(config: LoadConfig, backend: Pick<Backend, 'name' |
 
 interface LoadMetrics {
   sink: LoadSink;
-  connectFailed(): void;
+  /** A failed connect, counted by what the target said (the PitowerConnectionError's cause). */
+  connectFailed(err: unknown): void;
   setAudit(audit: AuditResult): void;
 }
 
@@ -94,7 +95,12 @@ function createLoadMetrics(registry: Registry, config: LoadConfig, backend: Back
         errors.inc({ backend: config.backend, reason }, count);
       },
     },
-    connectFailed: () => errors.inc({ backend: config.backend, reason: 'connection' }),
+    // Counted by what the target said (a wrong password is `auth`, not `connection`).
+    connectFailed: (err: unknown) => {
+      let inner = err;
+      while (inner instanceof PitowerConnectionError && inner.cause !== undefined) inner = inner.cause;
+      errors.inc({ backend: config.backend, reason: inner === err ? 'connection' : backend.classifyError(inner) });
+    },
     setAudit(audit) {
       for (const key of Object.keys(auditGauges) as (keyof typeof auditGauges)[]) auditGauges[key].set(labels, audit[key]);
     },
@@ -144,7 +150,7 @@ export function createLoadExtension(config: LoadConfig): DaemonExtension {
           logger.error({ err: errorMessage(err) }, 'load generator failed');
           return;
         }
-        metrics.connectFailed();
+        metrics.connectFailed(err);
         const delay = backoff.next();
         status = `target unreachable, retrying in ${(delay / 1000).toFixed(1)}s`;
         logger.warn({ err: errorMessage(err), retryInMs: delay }, 'load target unreachable');

@@ -24,6 +24,7 @@ export function classifyKafkaError(err: unknown): ErrorReason {
     if (UNAVAILABLE_TYPES.has(type)) return 'unavailable';
     if (TIMEOUT_TYPES.has(type) || name === 'KafkaJSRequestTimeoutError') return 'timeout';
     if (name === 'KafkaJSConnectionError' || name === 'KafkaJSConnectionClosedError' || name === 'KafkaJSBrokerNotFound') return 'connection';
+    if (name === 'KafkaJSSASLAuthenticationError' || type === 'SASL_AUTHENTICATION_FAILED' || type.endsWith('_AUTHORIZATION_FAILED')) return 'auth';
     if (name === 'KafkaJSProtocolError') return 'rejected';
     e = (e.originalError ?? e.cause) as Record<string, unknown> | undefined;
   }

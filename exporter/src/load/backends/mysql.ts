@@ -37,9 +37,13 @@ export function toInsertParams(batch: Reading[]): (string | number)[] {
 
 const MYSQL_TIMEOUT_CODES = new Set(['ER_LOCK_WAIT_TIMEOUT', 'ER_QUERY_TIMEOUT']);
 
+/** The server refused the user, its password or its rights on the database. */
+const MYSQL_AUTH_CODES = new Set(['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR', 'ER_TABLEACCESS_DENIED_ERROR', 'ER_NOT_SUPPORTED_AUTH_MODE']);
+
 export function classifyMysqlError(err: unknown): ErrorReason {
   const code = (err as { code?: string } | undefined)?.code;
   if (code && MYSQL_TIMEOUT_CODES.has(code)) return 'timeout';
+  if (code && MYSQL_AUTH_CODES.has(code)) return 'auth';
   const common = classifyCommonError(err);
   if (common) return common;
   if (typeof (err as { sqlState?: unknown })?.sqlState === 'string') return 'rejected';

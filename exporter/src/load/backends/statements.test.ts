@@ -28,6 +28,8 @@ describe('load > backends > mysql statements', () => {
     [{ code: 'ETIMEDOUT' }, 'timeout'],
     [{ code: 'ER_LOCK_WAIT_TIMEOUT', sqlState: 'HY000' }, 'timeout'],
     [{ code: 'ER_DUP_ENTRY', sqlState: '23000' }, 'rejected'],
+    [{ code: 'ER_ACCESS_DENIED_ERROR', sqlState: '28000' }, 'auth'],
+    [{ code: 'ER_DBACCESS_DENIED_ERROR', sqlState: '42000' }, 'auth'],
     [new Error("Can't add new command when connection is in closed state"), 'connection'],
     [new Error('weird'), 'other'],
   ])('classify %j -> %s', (err, reason) => {
