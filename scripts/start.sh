@@ -6,4 +6,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-built.sh
-exec node exporter/bin/pitower.js exporter "$@"
+# shellcheck disable=SC2046  # the flags are words, e.g. --max-semi-space-size=2
+exec node $(bash scripts/exporter-node-flags.sh) exporter/bin/pitower.js exporter "$@"
