@@ -59,6 +59,7 @@ describe('test > kafka > real 3-node KRaft cluster', () => {
   it('starts whole: 3 brokers with their addresses, a controller, every partition on its preferred leader', async () => {
     const m = await harness.scrape();
     expect(m.get('pitower_kafka_up')).toBe(1);
+    expect(m.get('pitower_kafka_metadata_patch_ok{kafkajs_version="2.2.4"}')).toBe(1); // the start-up check of the kafkajs patch, on the real daemon
     expect(m.get('kafka_brokers')).toBe(3);
     expect([1, 2, 3]).toContain(m.get('pitower_kafka_controller_id'));
     expect(m.get('kafka_topic_partitions{topic="orders"}')).toBe(6);

@@ -29,6 +29,7 @@ export class KafkaMetrics {
   private readonly offsetsAge: Gauge<string>;
   private readonly duration: Gauge<string>;
   private readonly errors: Counter<string>;
+  private readonly patchOk: Gauge<string>;
   private readonly startedAt: number;
   /** --kafka.labels, on these series too. */
   private readonly constant: Record<string, string>;
@@ -58,6 +59,12 @@ export class KafkaMetrics {
       name: 'pitower_kafka_poll_duration_seconds',
       help: 'Duration of the last Kafka poll of this kind.',
       labelNames: [...names, 'kind'],
+      registers: [registry],
+    });
+    this.patchOk = new Gauge({
+      name: 'pitower_kafka_metadata_patch_ok',
+      help: "1 when kafkajs' Metadata parsers were patched at start-up to keep partition errors (offline partitions readable); 0: see the start-up log.",
+      labelNames: [...names, 'kafkajs_version'],
       registers: [registry],
     });
     this.errors = new Counter({
@@ -132,6 +139,12 @@ export class KafkaMetrics {
   }
 
   /** Scrape time: the age from the clock (the rest was rendered when it was polled). */
+  /** The start-up check of tolerant-metadata.ts. */
+  onMetadataPatch(ok: boolean, kafkajsVersion: string): void {
+    this.patchOk.reset();
+    this.patchOk.set({ ...this.constant, kafkajs_version: kafkajsVersion }, ok ? 1 : 0);
+  }
+
   publish(): void {
     const since = this.cluster.takenAt > 0 ? this.cluster.takenAt : this.startedAt;
     this.age.set(this.constant, Math.max(0, (this.now() - since) / 1000));
@@ -140,7 +153,7 @@ export class KafkaMetrics {
   }
 
   unregister(): void {
-    for (const name of ['pitower_kafka_up', 'pitower_kafka_metadata_age_seconds', 'pitower_kafka_offsets_age_seconds', 'pitower_kafka_poll_duration_seconds', 'pitower_kafka_poll_errors_total']) {
+    for (const name of ['pitower_kafka_up', 'pitower_kafka_metadata_age_seconds', 'pitower_kafka_offsets_age_seconds', 'pitower_kafka_poll_duration_seconds', 'pitower_kafka_poll_errors_total', 'pitower_kafka_metadata_patch_ok']) {
       this.registry.removeSingleMetric(name);
     }
   }

@@ -3,6 +3,7 @@ import { createKafkaClient } from './client';
 import { KafkaMetrics } from './metrics';
 import { KAFKA_OPTIONS, toKafkaConfig, type KafkaConfig } from './options';
 import { KafkaPoller } from './poller';
+import { describeMetadataPatch, installTolerantMetadata, type MetadataPatchStatus } from './tolerant-metadata';
 
 /**
  * The Kafka collector as a daemon module: `--kafka.server` enables it. The poller runs in the background
@@ -16,6 +17,7 @@ export function createKafkaExtension(config: KafkaConfig): DaemonExtension & { m
     name: 'kafka',
     async start({ registry, logger }) {
       metrics = new KafkaMetrics(registry, Date.now, config.constantLabels);
+      reportMetadataPatch(installTolerantMetadata(), metrics, logger);
       const timeoutMs = Math.round(Math.min(30, Math.max(2, config.metadataIntervalSeconds * 2)) * 1000);
       const kafka = createKafkaClient(config, logger, timeoutMs);
       poller = new KafkaPoller(kafka, config, metrics, logger);
@@ -45,6 +47,17 @@ export function createKafkaExtension(config: KafkaConfig): DaemonExtension & { m
     },
     metrics: () => metrics,
   };
+}
+
+/** The start-up check that kafkajs was patched: one log line (error when it was not) and the metric. */
+export function reportMetadataPatch(
+  status: MetadataPatchStatus,
+  metrics: KafkaMetrics,
+  logger: { info(obj: object, msg: string): void; error(obj: object, msg: string): void },
+): void {
+  metrics.onMetadataPatch(status.ok, status.kafkajsVersion);
+  if (status.ok) logger.info({ kafkajs: status.kafkajsVersion }, describeMetadataPatch(status));
+  else logger.error({ kafkajs: status.kafkajsVersion, patched: status.patched.join(',') }, describeMetadataPatch(status));
 }
 
 export const KAFKA_MODULE: DaemonModule = {

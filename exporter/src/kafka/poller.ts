@@ -7,7 +7,7 @@ import { toServername, toTlsOptions } from './client';
 import type { ErrorKind, KafkaMetrics } from './metrics';
 import type { KafkaConfig } from './options';
 import { matchesFilter, toClusterSnapshot, toOffsetsSnapshot, type PartitionOffsets, type RawGroup } from './snapshot';
-import { withRawMetadata } from './tolerant-metadata';
+import { describeMetadataPatch, installTolerantMetadata, withRawMetadata } from './tolerant-metadata';
 
 export interface PollerLogger {
   debug(obj: object, msg: string): void;
@@ -138,7 +138,12 @@ export class KafkaPoller {
         this.timeoutMs,
         'metadata',
       );
-      if (!raw) throw new Error('no metadata response captured');
+      if (!raw) {
+        const patch = installTolerantMetadata();
+        throw Object.assign(new Error(patch.ok ? 'no metadata response captured' : describeMetadataPatch(patch)), {
+          name: patch.ok ? 'NoMetadataResponse' : 'kafkajs_patch_missing',
+        });
+      }
       for (const t of raw.topicMetadata) if (t.topicErrorCode) this.metrics.onError('topic', toErrorCodeName(t.topicErrorCode));
       const reachable = new Map<number, boolean>();
       const listed = new Set(raw.brokers.map((b) => b.nodeId));
