@@ -10,6 +10,10 @@ module.exports = {
   // transform node_modules too (ESM-only d3-*, react-calendar, ... under @grafana/ui), except the big
   // packages that already ship CommonJS
   transformIgnorePatterns: ['/node_modules/(react|react-dom|lodash|moment|rxjs|@grafana/(ui|data|schema)/dist/cjs)/'],
-  moduleNameMapper: { '\\.(css|scss)$': '<rootDir>/src/test/style-mock.js' },
+  moduleNameMapper: {
+    '\\.(css|scss)$': '<rootDir>/src/test/style-mock.js',
+    // the classifier shared with `pitower diagnose`, from its source (no build needed)
+    '^@pitower/diagnosis$': '<rootDir>/../diagnosis/src/index.ts',
+  },
   testTimeout: 30000,
 };

@@ -47,13 +47,13 @@ module.exports = (env = {}) => ({
     /^@grafana\/data/i,
     /^@grafana\/schema/i,
   ],
-  resolve: { extensions: ['.ts', '.tsx', '.js'] },
+  resolve: { extensions: ['.ts', '.tsx', '.js'], alias: { '@pitower/diagnosis$': path.resolve(__dirname, '../diagnosis/src/index.ts') } },
   module: {
     rules: [
       {
         test: /\.tsx?$/,
-        // the bottleneck classifier is compiled from the exporter's source (../exporter/src/diagnosis)
-        include: [SRC, path.resolve(__dirname, '../exporter/src/diagnosis')],
+        // @pitower/diagnosis (the classifier shared with `pitower diagnose`) is bundled from its source
+        include: [SRC, path.resolve(__dirname, '../diagnosis/src')],
         use: { loader: 'ts-loader', options: { transpileOnly: true, configFile: path.resolve(__dirname, 'tsconfig.json') } },
       },
     ],

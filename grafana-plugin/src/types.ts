@@ -34,7 +34,7 @@ export interface PanelOptions {
   compactRows: boolean;
 
   // bottleneck: names per HostSample field (refId or __name__); the defaults accept the query names of
-  // exporter/src/diagnosis/queries.ts (cpu, io, temperature, ...) and the raw metric names
+  // @pitower/diagnosis (diagnosis/src/queries.ts) (cpu, io, temperature, ...) and the raw metric names
   cpuQuery: string;
   ioQuery: string;
   temperatureQuery: string;

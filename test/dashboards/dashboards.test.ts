@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { QUERY_NAMES } from '../../exporter/src/diagnosis/queries';
+import { QUERY_NAMES } from '@pitower/diagnosis';
 import { startPrometheus, type PrometheusHandle } from '../support/prometheus';
 import {
   ALLOWED_PANEL_TYPES,
@@ -138,7 +138,7 @@ describe('dashboards > files', () => {
     const cluster = dashboards.flatMap(({ dashboard }) => toPanels(dashboard)).filter((p) => p.type === 'pitower-cluster-panel');
     const byView = new Map(cluster.map((p) => [p.options?.view, (p.targets ?? []).map((t) => t.refId)]));
     expect([...byView.keys()].sort()).toEqual(['bottleneck', 'isr', 'leadership']);
-    // The query names of `pitower diagnose` (exporter/src/diagnosis/queries.ts), which the panel's defaults accept.
+    // The query names of `pitower diagnose` (@pitower/diagnosis, diagnosis/src/queries.ts), which the panel's defaults accept.
     expect(byView.get('bottleneck')).toEqual([...QUERY_NAMES]);
     expect(byView.get('leadership')).toEqual(
       expect.arrayContaining([

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { addCommandOptions, resolveCommandOptions, type OptionSpec } from '../config/options';
 import { parseDuration } from '../config/parse';
-import { formatSkipped, formatVerdict, readDiagnosis } from '../diagnosis/report';
+import { formatSkipped, formatVerdict } from '@pitower/diagnosis';
+import { readDiagnosis } from '../diagnosis/report';
 import { PitowerConfigError } from '../errors';
 
 /** http(s) URL of a Prometheus server (a path prefix is kept). Pure; throws with the reason. */

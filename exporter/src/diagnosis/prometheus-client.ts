@@ -1,5 +1,5 @@
 import { PitowerConnectionError, errorMessage } from '../errors';
-import type { PromSeries } from './host-samples';
+import type { PromSeries } from '@pitower/diagnosis';
 
 export interface InstantQuery {
   /** Prometheus base URL, e.g. http://monitor:9090 or http://monitor/prometheus/ */

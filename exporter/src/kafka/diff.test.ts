@@ -1,6 +1,6 @@
 import { diffSnapshots, partitionKey, toCounters, type PartitionChange } from './diff';
 import { emptyClusterSnapshot } from './snapshot';
-import { createPartition as p, createSnapshot as snap } from './test-factories';
+import { createPartition as p, createSnapshot as snap } from './factories.test-helpers';
 
 describe('kafka > diff', () => {
   const cases: Array<[string, ReturnType<typeof p>, ReturnType<typeof p>, Omit<PartitionChange, 'topic' | 'partition'> | undefined]> = [

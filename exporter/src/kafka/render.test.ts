@@ -4,7 +4,7 @@ import { partitionKey } from './diff';
 import { KafkaMetrics } from './metrics';
 import { escapeLabelValue, renderClusterFamilies, renderOffsetFamilies, withConstantLabels } from './render';
 import { toOffsetsSnapshot } from './snapshot';
-import { createPartition as p, createSnapshot as snap } from './test-factories';
+import { createPartition as p, createSnapshot as snap } from './factories.test-helpers';
 
 function samples(families: ReturnType<typeof renderClusterFamilies>): Record<string, string[]> {
   return Object.fromEntries(families.map((f) => [f.name, f.body === '' ? [] : f.body.split('\n')]));

@@ -3,7 +3,7 @@ import type { ClusterSnapshot, OffsetsSnapshot } from './snapshot';
 
 /**
  * Pure rendering of snapshots into Prometheus text, one family at a time. The poller renders once per
- * poll; /metrics only concatenates the latest text (see text-family.ts), so a scrape costs the same
+ * poll; /metrics only concatenates the latest text (KafkaMetrics.exposition in metrics.ts), so a scrape costs the same
  * whatever Kafka is doing and however many partitions there are beyond copying the text.
  */
 export interface RenderedFamily {

@@ -1,5 +1,5 @@
 import { DEFAULT_OPTIONS, Series } from '../types';
-import { HostSample, THRESHOLDS, Verdict } from './classifier';
+import { THRESHOLDS, type HostSample, type Verdict } from '@pitower/diagnosis';
 import { toSeries } from './frames';
 import { createHostFrames } from './fixtures';
 import { NO_HOST_SERIES_NOTICE, toBottleneckViewModel } from './to-bottleneck-view-model';
@@ -24,7 +24,7 @@ describe('data > to-bottleneck-view-model', () => {
       ['pi-db', 'database', false],
     ]);
     expect(model.verdict).toMatchObject({ kind: 'cpu', host: 'pi-broker-2', role: 'broker' });
-    expect(model.verdict!.explanation).toContain('pi-broker-2');
+    expect(model.verdict?.explanation).toContain('pi-broker-2');
     // node_exporter (:9100) and pitower exporter (:9742) series of one Pi are joined by host name
     expect(model.samples.find((s) => s.host === 'pi-db')).toEqual({
       host: 'pi-db',

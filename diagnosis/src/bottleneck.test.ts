@@ -1,4 +1,4 @@
-import { classifyBottleneck, THRESHOLDS, type HostSample, type Role, type Verdict } from '../../exporter/src/diagnosis/bottleneck';
+import { classifyBottleneck, THRESHOLDS, type HostSample, type Role, type Verdict } from './bottleneck';
 
 /** Test factory: a host with only the fields a case cares about. */
 function h(host: string, role: Role, cpu: number, extra: Partial<HostSample> = {}): HostSample {

@@ -1,14 +1,14 @@
-import { classifyBottleneck } from '../../exporter/src/diagnosis/bottleneck';
+import { classifyBottleneck } from './bottleneck';
 import {
   toHostName,
   toHostSampleReport,
   toHostSamples,
   type PromSeries,
   type QueryResults,
-} from '../../exporter/src/diagnosis/host-samples';
-import { toPromDuration, toPromQueries } from '../../exporter/src/diagnosis/queries';
-import { formatVerdict } from '../../exporter/src/diagnosis/report';
-import { parsePrometheusUrl } from '../../exporter/src/commands/diagnose';
+  type SkippedHost,
+} from './host-samples';
+import { toPromDuration, toPromQueries } from './queries';
+import { formatVerdict } from './format';
 
 /** Test factory: one instant-vector series. */
 function s(instance: string, role: string | undefined, value: string): PromSeries {
@@ -32,7 +32,7 @@ describe('diagnosis > toHostName', () => {
 });
 
 describe('diagnosis > toHostSamples', () => {
-  const cases: { name: string; results: QueryResults; hosts: ReturnType<typeof toHostSamples>; skipped?: { host: string; reason: string }[] }[] = [
+  const cases: { name: string; results: QueryResults; hosts: ReturnType<typeof toHostSamples>; skipped?: SkippedHost[] }[] = [
     {
       name: 'node and pitower jobs of one Pi joined by instance, port stripped',
       results: {
@@ -105,9 +105,9 @@ describe('diagnosis > toHostSamples', () => {
       },
       hosts: [{ host: 'ok', role: 'broker', cpu: 0.5 }],
       skipped: [
-        { host: 'nocpu', reason: 'no node_exporter CPU numbers (node_cpu_seconds_total) in the window' },
-        { host: 'norole', reason: 'no role label (producer, broker or database) on its targets' },
-        { host: 'zk', reason: 'role "zookeeper" is not producer, broker or database' },
+        { host: 'nocpu', kind: 'no-cpu', reason: 'no node_exporter CPU numbers (node_cpu_seconds_total) in the window' },
+        { host: 'norole', kind: 'no-role', reason: 'no role label (producer, broker or database) on its targets' },
+        { host: 'zk', kind: 'unknown-role', reason: 'role "zookeeper" is not producer, broker or database' },
       ],
     },
     {
@@ -185,24 +185,5 @@ describe('diagnosis > formatVerdict', () => {
     expect(formatVerdict(classifyBottleneck([]))).toBe(
       'bottleneck: none\nNo host samples to judge: check that Prometheus scrapes node_exporter with a role label on each target.\n',
     );
-  });
-});
-
-describe('commands > diagnose > parsePrometheusUrl', () => {
-  it.each([
-    ['http://localhost:9090', 'http://localhost:9090'],
-    ['http://localhost:9090/', 'http://localhost:9090'],
-    ['https://mon.lab/prometheus/', 'https://mon.lab/prometheus'],
-  ])('%s -> %s', (raw, url) => {
-    expect(parsePrometheusUrl(raw)).toBe(url);
-  });
-
-  it.each([
-    ['localhost:9090', 'only http and https'],
-    ['not a url', 'invalid URL "not a url"'],
-    ['ftp://x', 'only http and https'],
-    ['http://x:9090/?a=1', 'no query string'],
-  ])('%s is rejected', (raw, reason) => {
-    expect(() => parsePrometheusUrl(raw)).toThrow(reason);
   });
 });
