@@ -48,7 +48,11 @@ w.define = Object.assign(
   }
   const Panel = plugin.panel as unknown as React.ComponentType<Record<string, unknown>>;
   const theme = data.createTheme({ colors: { mode: 'dark' } });
-  const root = createRoot(document.getElementById('root')!);
+  const container = document.getElementById('root');
+  if (!container) {
+    throw new Error('amd-host.html has no #root element');
+  }
+  const root = createRoot(container);
   flushSync(() =>
     root.render(
       <data.ThemeContext.Provider value={theme}>

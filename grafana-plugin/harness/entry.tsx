@@ -44,6 +44,29 @@ const FIXTURES: Record<RenderRequest['fixture'], () => DataFrame[]> = {
 let root: Root | undefined;
 const frameCache = new Map<string, DataFrame[]>();
 
+/** The fixture's frames, built once per page. */
+function fixtureFrames(fixture: RenderRequest['fixture']): DataFrame[] {
+  let frames = frameCache.get(fixture);
+  if (!frames) {
+    frames = FIXTURES[fixture]();
+    frameCache.set(fixture, frames);
+  }
+  return frames;
+}
+
+/** An element the harness page (index.html) or an earlier render put there. */
+function elementById(id: string): HTMLElement {
+  const el = document.getElementById(id);
+  if (!el) {
+    throw new Error(`harness page has no #${id} element`);
+  }
+  return el;
+}
+
+function unmountNow(r: Root): void {
+  flushSync(() => r.unmount());
+}
+
 function PanelChrome({ req, frames }: { req: RenderRequest; frames: DataFrame[] }) {
   const theme = React.useMemo(() => createTheme({ colors: { mode: req.theme } }), [req.theme]);
   const options: PanelOptions = { ...DEFAULT_OPTIONS, view: req.view };
@@ -100,19 +123,16 @@ function PanelChrome({ req, frames }: { req: RenderRequest; frames: DataFrame[] 
 
 /** Renders synchronously and returns the milliseconds from frames to laid-out DOM. */
 function render(req: RenderRequest): number {
-  const key = req.fixture;
-  if (!frameCache.has(key)) {
-    frameCache.set(key, FIXTURES[key]());
-  }
   // fresh array so the panel's useMemo recomputes everything, as on a new query result
-  const frames = [...frameCache.get(key)!];
+  const frames = [...fixtureFrames(req.fixture)];
   if (root) {
-    flushSync(() => root!.unmount());
+    unmountNow(root);
   }
-  const container = document.getElementById('root')!;
-  root = createRoot(container);
+  const container = elementById('root');
+  const next = createRoot(container);
+  root = next;
   const start = performance.now();
-  flushSync(() => root!.render(<PanelChrome req={req} frames={frames} />));
+  flushSync(() => next.render(<PanelChrome req={req} frames={frames} />));
   void container.getBoundingClientRect().height; // force style + layout
   return performance.now() - start;
 }
@@ -127,30 +147,28 @@ let benchRoot: Root | undefined;
  */
 function renderBench(req: RenderRequest): { ms: number; transformMs: number; rows: number; series: number } {
   const theme = themes[req.theme];
-  const container = document.getElementById('root')!;
+  const container = elementById('root');
   if (!benchRoot) {
     if (root) {
-      flushSync(() => root!.unmount());
+      unmountNow(root);
       root = undefined;
     }
     container.innerHTML = '<div id="globals"></div><div id="bench"></div>';
-    createRoot(document.getElementById('globals')!).render(
+    createRoot(elementById('globals')).render(
       <ThemeContext.Provider value={theme}>
         <GlobalStyles />
       </ThemeContext.Provider>,
     );
   } else {
-    flushSync(() => benchRoot!.unmount());
+    unmountNow(benchRoot);
   }
-  if (!frameCache.has(req.fixture)) {
-    frameCache.set(req.fixture, FIXTURES[req.fixture]());
-  }
-  const frames = [...frameCache.get(req.fixture)!];
+  const frames = [...fixtureFrames(req.fixture)];
   const t0 = performance.now();
   toLeadershipViewModel(toSeries(frames), DEFAULT_OPTIONS);
   const transformMs = performance.now() - t0;
-  const mount = document.getElementById('bench')!;
-  benchRoot = createRoot(mount);
+  const mount = elementById('bench');
+  const next = createRoot(mount);
+  benchRoot = next;
   const props = {
     data: { state: LoadingState.Done, series: [...frames] },
     options: { ...DEFAULT_OPTIONS, view: req.view },
@@ -160,7 +178,7 @@ function renderBench(req: RenderRequest): { ms: number; transformMs: number; row
   } as unknown as PanelProps<PanelOptions>;
   const start = performance.now();
   flushSync(() =>
-    benchRoot!.render(
+    next.render(
       <ThemeContext.Provider value={theme}>
         <ClusterPanel {...props} />
       </ThemeContext.Provider>,

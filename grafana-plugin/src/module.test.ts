@@ -27,7 +27,8 @@ describe('module', () => {
     ['compactRows', 'leadership', true],
     ['compactRows', 'isr', false],
   ])('%s is shown for the %s view: %p', (path, view, shown) => {
-    const item = items.find((i) => i.path === path)!;
-    expect(item.showIf!({ ...DEFAULT_OPTIONS, view }, [])).toBe(shown);
+    const showIf = items.find((i) => i.path === path)?.showIf;
+    if (!showIf) throw new Error(`option ${path} has no editor with a showIf condition`);
+    expect(showIf({ ...DEFAULT_OPTIONS, view }, [])).toBe(shown);
   });
 });

@@ -103,6 +103,10 @@ async function runCli(args: string[]): Promise<CliRun> {
 describe('commands > diagnose against a real Prometheus', () => {
   const servers: MetricsTextServer[] = [];
   let prom: PrometheusHandle | undefined;
+  const promUrl = (): string => {
+    if (!prom) throw new Error('Prometheus did not start (see beforeAll)');
+    return prom.url;
+  };
 
   beforeAll(async () => {
     const groups: string[] = [];
@@ -134,7 +138,7 @@ describe('commands > diagnose against a real Prometheus', () => {
   });
 
   it('prints the concurrency verdict with Little\'s-law numbers and the ranked table', async () => {
-    const run = await runCli(['diagnose', '--prometheus.url', prom!.url, '--window', '10s']);
+    const run = await runCli(['diagnose', '--prometheus.url', promUrl(), '--window', '10s']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const lines = run.stdout.split('\n');
@@ -158,10 +162,10 @@ describe('commands > diagnose against a real Prometheus', () => {
   });
 
   it('--json prints the verdict and the host samples joined across both jobs', async () => {
-    const run = await runCli(['diagnose', '--prometheus.url', `${prom!.url}/`, '--window', '10s', '--json']);
+    const run = await runCli(['diagnose', '--prometheus.url', `${promUrl()}/`, '--window', '10s', '--json']);
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout);
-    expect(doc.prometheus).toBe(prom!.url);
+    expect(doc.prometheus).toBe(promUrl());
     expect(doc.window.seconds).toBe(10);
     expect(doc.verdict.kind).toBe('concurrency');
     expect(doc.verdict.host).toBe('pi-producer-1');

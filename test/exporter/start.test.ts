@@ -68,7 +68,7 @@ describe('exporter > npm start', () => {
     } finally {
       // Whatever failed, nothing of this start may outlive the test (npm ran in its own process group).
       try {
-        process.kill(-npm.pid!, 'SIGKILL');
+        if (npm.pid !== undefined) process.kill(-npm.pid, 'SIGKILL');
       } catch {
         // already gone
       }

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setEnv } from '../support/env';
 import { resolveKafkaJars, startKafkaLab, type KafkaLab } from './kafka';
 
 describe('test > lab > one-line errors that name the step', () => {
@@ -11,10 +12,8 @@ describe('test > lab > one-line errors that name the step', () => {
     process.env.PITOWER_LAB_CACHE = cache;
   });
   afterEach(() => {
-    for (const [name, value] of [['PITOWER_LAB_CACHE', saved.cache], ['PATH', saved.path]] as const) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
+    setEnv('PITOWER_LAB_CACHE', saved.cache);
+    setEnv('PATH', saved.path);
   });
   afterAll(() => rmSync(cache, { recursive: true, force: true }));
 

@@ -4,7 +4,7 @@
  * (a plain kafkajs consumer and JSON.parse, not the audit's own code).
  */
 import { startKafkaLab, type KafkaLab } from '../lab/kafka';
-import { parseJsonSummary, runCli } from './run-cli';
+import { auditOf, parseJsonSummary, runCli } from './run-cli';
 
 /** Every record of `topic` (one partition), read from offset 0: seq -> copies, for one producer. */
 async function readBack(lab: KafkaLab, topic: string, producer: string): Promise<{ records: number; copies: Map<number, number> }> {
@@ -62,7 +62,7 @@ describe('load > kafka on the real cluster: the loss audit through a leader fail
     await new Promise((resolve) => setTimeout(resolve, 2000));
     await lab.node(1).kill();
     const summary = parseJsonSummary(await run);
-    const audit = summary.audit!;
+    const audit = auditOf(summary);
     expect(typeof summary.producer).toBe('string');
     const independent = await readBack(lab, topic, summary.producer as string);
 

@@ -1,4 +1,5 @@
 import { main } from '../../exporter/src/cli';
+import { setEnv } from '../support/env';
 
 export interface CliResult {
   code: number;
@@ -16,8 +17,7 @@ export async function runCli(args: string[], env: Record<string, string | undefi
   const saved: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(env)) {
     saved[k] = process.env[k];
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
+    setEnv(k, v);
   }
   const before = process.exitCode;
   process.exitCode = undefined;
@@ -29,11 +29,17 @@ export async function runCli(args: string[], env: Record<string, string | undefi
     process.exitCode = before;
     out.mockRestore();
     err.mockRestore();
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
+    for (const [k, v] of Object.entries(saved)) setEnv(k, v);
   }
+}
+
+/** The `audit` object of a `--audit --json` run. */
+export interface AuditSummary {
+  acknowledged: number;
+  found: number;
+  lost: number;
+  duplicated: number;
+  unacknowledgedPresent: number;
 }
 
 /** The `--json` object of a successful run. */
@@ -44,8 +50,14 @@ export function parseJsonSummary(result: CliResult): Record<string, unknown> & {
   tps: number;
   errorsByReason: Record<string, number>;
   latency: { p50: number; p90: number; p99: number; max: number };
-  audit?: { acknowledged: number; found: number; lost: number; duplicated: number; unacknowledgedPresent: number };
+  audit?: AuditSummary;
 } {
   if (result.code !== 0) throw new Error(`pitower exited ${result.code}: ${result.stderr}`);
   return JSON.parse(result.stdout.trim());
+}
+
+/** The audit of a run asked for one (`--audit`); throws when the summary has none. */
+export function auditOf(summary: { audit?: AuditSummary }): AuditSummary {
+  if (!summary.audit) throw new Error(`the run's --json summary has no audit: ${JSON.stringify(summary)}`);
+  return summary.audit;
 }

@@ -7,6 +7,12 @@ import type { LoadConfig } from './options';
 import { createProducerId, createReadingFactory, readValueSource, type Reading } from './reading';
 import { startScheduler, type LoadSink, type SchedulerState } from './scheduler';
 
+/** The backend's own section of the config; toLoadConfig sets it whenever --backend names that backend. */
+function sectionOf<T>(section: T | undefined, backend: string): T {
+  if (section === undefined) throw new Error(`load config for --backend ${backend} has no ${backend} section`);
+  return section;
+}
+
 /** One backend per name; kafka and cassandra are loaded lazily so `pitower load --backend null` stays light. */
 export function createBackend(config: LoadConfig): Backend {
   switch (config.backend) {
@@ -14,18 +20,18 @@ export function createBackend(config: LoadConfig): Backend {
       return createNullBackend(1);
     case 'mysql':
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      return (require('./backends/mysql') as typeof import('./backends/mysql')).createMysqlBackend(config.mysql!);
+      return (require('./backends/mysql') as typeof import('./backends/mysql')).createMysqlBackend(sectionOf(config.mysql, 'mysql'));
     case 'kafka':
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      return (require('./backends/kafka') as typeof import('./backends/kafka')).createKafkaBackend(config.kafka!, config.batchSize, config.audit);
+      return (require('./backends/kafka') as typeof import('./backends/kafka')).createKafkaBackend(sectionOf(config.kafka, 'kafka'), config.batchSize, config.audit);
     case 'cassandra':
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      return (require('./backends/cassandra') as typeof import('./backends/cassandra')).createCassandraBackend(config.cassandra!, config.connectTimeoutSeconds, config.location);
+      return (require('./backends/cassandra') as typeof import('./backends/cassandra')).createCassandraBackend(sectionOf(config.cassandra, 'cassandra'), config.connectTimeoutSeconds, config.location);
   }
 }
 
 /** Fans one outcome out to several sinks and records acknowledged sequence numbers for the audit. */
-export function combineSinks(sinks: LoadSink[], acknowledged?: SeqSet): LoadSink {
+export function combineSinks(sinks: LoadSink[], acknowledged?: SeqSet): Required<LoadSink> {
   return {
     success(reading: Reading, latency: number, measured: boolean) {
       for (const s of sinks) s.success(reading, latency, measured);
@@ -125,16 +131,17 @@ export async function runLoad(config: LoadConfig, options: RunOptions): Promise<
       if (endTimer) clearTimeout(endTimer);
       options.signal?.removeEventListener('abort', forward);
     }
-    if (backend.flush) sink.acknowledged!(await backend.flush());
+    if (backend.flush) sink.acknowledged(await backend.flush());
     const state = scheduler.state;
     // Up to the end of --duration: writes still draining after it (a stalled target) do not stretch the window.
     const endMs = Math.min(state.endMs ?? performance.now(), state.deadlineMs);
     const seconds = Math.max(0, (endMs - state.measureFromMs) / 1000);
     const result: RunResult = { backend, producer, state, seconds, startedAt, endedAt: new Date() };
     const skipAudit = options.signal?.aborted === true && options.auditWhenStopped === false;
-    if (config.audit && backend.audit && !skipAudit) {
+    // acknowledged exists exactly when config.audit is set.
+    if (acknowledged && backend.audit && !skipAudit) {
       try {
-        result.audit = await backend.audit(producer, acknowledged!);
+        result.audit = await backend.audit(producer, acknowledged);
       } catch (err) {
         // One line for the user (driver errors can carry a server stack trace); the whole error stays in auditCause.
         result.auditError = `audit of ${backend.name} ${backend.target} failed: ${errorMessage(err).split('\n')[0].trim()}`;

@@ -62,6 +62,9 @@ function collect() {
   return { seqs, failures, acked, sink };
 }
 
+/** A write that succeeds after `ms`, resolving like a backend whose batch is the durable set. */
+const writeAfter = (ms: number) => new Promise<undefined>((r) => setTimeout(() => r(undefined), ms));
+
 describe('load > scheduler', () => {
   test('closed loop with --count writes every seq once, never more than concurrency in flight', async () => {
     let inflight = 0;
@@ -69,7 +72,7 @@ describe('load > scheduler', () => {
     const backend = {
       batchSize: 3,
       classifyError: () => 'other' as const,
-      write: async (_batch: Reading[]) => {
+      write: async (_batch: Reading[]): Promise<undefined> => {
         inflight += 1;
         peak = Math.max(peak, inflight);
         await new Promise((r) => setTimeout(r, 1));
@@ -91,7 +94,7 @@ describe('load > scheduler', () => {
     const backend = {
       batchSize: 1,
       classifyError: () => 'connection' as const,
-      write: async () => {
+      write: async (): Promise<undefined> => {
         calls++;
         if (calls % 2 === 0) throw new Error('boom');
       },
@@ -106,7 +109,7 @@ describe('load > scheduler', () => {
     const c = collect();
     const latencies: number[] = [];
     const sink: LoadSink = { ...c.sink, success: (r, l) => (c.seqs.push(r.seq), latencies.push(l)) };
-    const backend = { batchSize: 1, classifyError: () => 'other' as const, write: () => new Promise<void>((r) => setTimeout(r, 20)) };
+    const backend = { batchSize: 1, classifyError: () => 'other' as const, write: () => writeAfter(20) };
     // one worker, 20 ms per write, 200/s due: the target keeps up with only 50/s, so latency grows
     const s = startScheduler(backend, reading, sink, { concurrency: 1, rate: 200, durationMs: 100 });
     await s.done;
@@ -118,7 +121,7 @@ describe('load > scheduler', () => {
     const controller = new AbortController();
     const c = collect();
     // The target hangs for 200 ms per write: 2 workers take 2 readings, 100/s are due.
-    const backend = { batchSize: 1, classifyError: () => 'other' as const, write: () => new Promise<void>((r) => setTimeout(r, 200)) };
+    const backend = { batchSize: 1, classifyError: () => 'other' as const, write: () => writeAfter(200) };
     const s = startScheduler(backend, reading, c.sink, { concurrency: 2, rate: 100, durationMs: 10_000, maxBacklog: 1000, signal: controller.signal });
     setTimeout(() => controller.abort(), 100);
     await s.done;
@@ -131,7 +134,7 @@ describe('load > scheduler', () => {
   test('abort stops issuing; in-flight writes complete', async () => {
     const controller = new AbortController();
     const c = collect();
-    const backend = { batchSize: 1, classifyError: () => 'other' as const, write: () => new Promise<void>((r) => setTimeout(r, 5)) };
+    const backend = { batchSize: 1, classifyError: () => 'other' as const, write: () => writeAfter(5) };
     const s = startScheduler(backend, reading, c.sink, { concurrency: 2, signal: controller.signal });
     setTimeout(() => controller.abort(), 50);
     await s.done;

@@ -44,7 +44,9 @@ describe('components > ClusterPanel', () => {
     const { container } = renderPanel('leadership', createReplicaFrames(SCREENSHOT_CLUSTER));
     fireEvent.change(screen.getByLabelText('Filter topics'), { target: { value: 'pay' } });
     expect(screen.getAllByTestId('pitower-topic').map((e) => e.textContent)).toEqual(['payments (6)']);
-    fireEvent.mouseMove(container.querySelector('[data-state="offline"]')!);
+    const offline = container.querySelector('[data-state="offline"]');
+    if (!offline) throw new Error('no offline cell rendered');
+    fireEvent.mouseMove(offline);
     expect(screen.getByTestId('pitower-tooltip').textContent).toContain('payments/3');
     expect(screen.getByTestId('pitower-tooltip').textContent).toContain('leader: none (offline)');
     fireEvent.change(screen.getByLabelText('Filter topics'), { target: { value: 'nope' } });
@@ -73,7 +75,7 @@ describe('components > ClusterPanel', () => {
     expect(screen.getAllByTestId('pitower-isr-shrink')).toHaveLength(3);
     expect(screen.getAllByTestId('pitower-isr-expand')).toHaveLength(2);
     const rows = screen.getByTestId('pitower-isr-partitions').querySelectorAll('tbody tr');
-    expect(Array.from(rows, (r) => r.firstElementChild!.textContent)).toEqual(['payments/2', 'payments/3', 'orders/1', 'orders/4']);
+    expect(Array.from(rows, (r) => r.firstElementChild?.textContent)).toEqual(['payments/2', 'payments/3', 'orders/1', 'orders/4']);
     expect(screen.getByTestId('pitower-isr-events').querySelectorAll('tbody tr')).toHaveLength(5);
   });
 
@@ -81,7 +83,7 @@ describe('components > ClusterPanel', () => {
     renderPanel('bottleneck', createHostFrames());
     const cards = screen.getAllByTestId('pitower-host');
     expect(cards.map((c) => c.getAttribute('data-host'))).toEqual(['pi-producer', 'pi-broker-1', 'pi-broker-2', 'pi-broker-3', 'pi-db']);
-    expect(cards.filter((c) => c.textContent!.includes('bottleneck')).map((c) => c.getAttribute('data-host'))).toEqual(['pi-broker-2']);
+    expect(cards.filter((c) => c.textContent?.includes('bottleneck')).map((c) => c.getAttribute('data-host'))).toEqual(['pi-broker-2']);
     expect(screen.getByTestId('pitower-verdict').textContent).toContain('CPU bound — pi-broker-2 (broker)');
   });
 

@@ -73,12 +73,12 @@ export function LeadershipView({ model, width, height, compact, skewWarnPercent 
   const cellWidth = Math.max(14, Math.floor((width - LABEL_WIDTH - ISR_WIDTH - 16) / Math.max(1, model.brokers.length)));
 
   const onMove = (e: React.MouseEvent<HTMLDivElement>) => {
-    const target = (e.target as HTMLElement).closest('[data-cell]') as HTMLElement | null;
-    if (!target) {
+    const cell = (e.target as HTMLElement).closest<HTMLElement>('[data-cell]')?.dataset.cell;
+    if (cell === undefined) {
       setHover(undefined);
       return;
     }
-    const [line, col] = target.dataset.cell!.split(':').map(Number);
+    const [line, col] = cell.split(':').map(Number);
     const box = e.currentTarget.getBoundingClientRect();
     setHover({ line, col, x: e.clientX - box.left, y: e.clientY - box.top });
   };

@@ -84,7 +84,6 @@ export function toIsrViewModel(series: Series[], options: IsrOptions): IsrViewMo
     s.times.forEach((t) => timeSet.add(t));
   }
   const times = [...timeSet].sort((a, b) => a - b);
-  const index = new Map(times.map((t, i) => [t, i]));
   const step = medianStep(times);
   const buckets: IsrBucket[] = times.map((time) => ({
     time,
@@ -94,6 +93,15 @@ export function toIsrViewModel(series: Series[], options: IsrOptions): IsrViewMo
     offline: 0,
     underMinIsr: 0,
   }));
+  const bucketByTime = new Map(buckets.map((b) => [b.time, b]));
+  // every sample time of every series is in `times`, so each has its bucket
+  const bucketAt = (time: number): IsrBucket => {
+    const bucket = bucketByTime.get(time);
+    if (!bucket) {
+      throw new Error(`ISR view model: no bucket for sample time ${time}`);
+    }
+    return bucket;
+  };
 
   const summaries = new Map<string, IsrPartitionSummary>();
   const summaryOf = (s: Series, time: number): IsrPartitionSummary => {
@@ -145,7 +153,7 @@ export function toIsrViewModel(series: Series[], options: IsrOptions): IsrViewMo
       for (const s of list) {
         for (const [i, inc] of increases(s)) {
           const time = s.times[i];
-          buckets[index.get(time)!][kind === 'shrink' ? 'shrinks' : 'expands'] += inc;
+          bucketAt(time)[kind === 'shrink' ? 'shrinks' : 'expands'] += inc;
           const p = summaryOf(s, time);
           p[kind === 'shrink' ? 'shrinks' : 'expands'] += inc;
           if (replicas.length === 0) {
@@ -158,9 +166,14 @@ export function toIsrViewModel(series: Series[], options: IsrOptions): IsrViewMo
     fromCounters(expands, 'expand');
   } else {
     for (const e of events) {
-      buckets[index.get(e.time)!][e.kind === 'shrink' ? 'shrinks' : 'expands'] += e.count;
+      bucketAt(e.time)[e.kind === 'shrink' ? 'shrinks' : 'expands'] += e.count;
+      // each event was recorded together with its partition's summary (summaryOf above)
       const key = labelKey({ topic: e.topic, partition: String(e.partition) }, partitionLabels);
-      summaries.get(key)![e.kind === 'shrink' ? 'shrinks' : 'expands'] += e.count;
+      const summary = summaries.get(key);
+      if (!summary) {
+        throw new Error(`ISR view model: no summary for ${e.topic}/${e.partition}`);
+      }
+      summary[e.kind === 'shrink' ? 'shrinks' : 'expands'] += e.count;
     }
   }
 
@@ -172,7 +185,7 @@ export function toIsrViewModel(series: Series[], options: IsrOptions): IsrViewMo
           return;
         }
         const time = s.times[i];
-        buckets[index.get(time)!][field] += 1;
+        bucketAt(time)[field] += 1;
         const p = summaryOf(s, time);
         const next = s.times[i + 1];
         const seconds = (next !== undefined ? next - time : step) / 1000;

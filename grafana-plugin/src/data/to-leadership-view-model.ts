@@ -237,9 +237,9 @@ export function toLeadershipViewModel(series: Series[], options: MetricOptions):
     list.push(row);
     byTopic.set(row.topic, list);
   }
-  const topics: TopicGroup[] = [...byTopic.keys()]
-    .sort()
-    .map((topic) => ({ topic, partitions: byTopic.get(topic)!.sort((a, b) => a.partition - b.partition) }));
+  const topics: TopicGroup[] = [...byTopic]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([topic, partitions]) => ({ topic, partitions: partitions.sort((a, b) => a.partition - b.partition) }));
 
   return {
     mode,
@@ -269,7 +269,10 @@ function toReplicaRow(p: PartitionFacts, column: Map<string, number>, onMultiLea
   }
   let inSync = 0;
   for (const [broker, r] of p.replicas) {
-    const i = column.get(broker)!;
+    const i = column.get(broker);
+    if (i === undefined) {
+      throw new Error(`leadership view model: broker ${broker} of ${p.topic}/${p.partition} has no column`);
+    }
     if (r.inSync === 1 || (r.inSync === undefined && broker === leader)) {
       inSync++;
     }
@@ -313,8 +316,10 @@ function toCountsRow(p: PartitionFacts, column: Map<string, number>): PartitionR
   const cells = new Array<CellState>(column.size).fill('none');
   const offline = p.offline === 1 || p.leaderId === -1;
   const leader = offline ? '-1' : p.leaderId !== undefined ? String(p.leaderId) : undefined;
-  if (leader !== undefined && !offline) {
-    cells[column.get(leader)!] = p.leaderIsPreferred === 0 ? 'leader' : 'leader-preferred';
+  // a leader id below -1 is no broker and has no column
+  const i = leader !== undefined && !offline ? column.get(leader) : undefined;
+  if (i !== undefined) {
+    cells[i] = p.leaderIsPreferred === 0 ? 'leader' : 'leader-preferred';
   }
   const replicas = p.replicaCount ?? 0;
   const inSync = offline ? 0 : (p.inSyncCount ?? replicas);

@@ -1,11 +1,11 @@
 // Jest transformer: esbuild turns TS/TSX and the ESM-only packages @grafana/ui pulls (d3-*, react-calendar,
 // ...) into CommonJS. Type checking is `tsc --noEmit` (npm run typecheck), not this.
-const crypto = require('crypto');
+const { createHash } = require('crypto');
 const esbuild = require('esbuild');
 
 module.exports = {
   getCacheKey(source, file) {
-    return crypto.createHash('sha1').update(source).update(file).update('v1').digest('hex');
+    return createHash('sha1').update(source).update(file).update('v1').digest('hex');
   },
   process(source, file) {
     const loader = /\.tsx$/.test(file) ? 'tsx' : /\.ts$/.test(file) ? 'ts' : /\.jsx$/.test(file) ? 'jsx' : 'js';

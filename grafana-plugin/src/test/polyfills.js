@@ -1,6 +1,6 @@
 // jsdom lacks what @grafana/ui touches at import time (create-plugin's jest setup does the same).
-const { TextEncoder, TextDecoder } = require('util');
-Object.assign(global, { TextEncoder, TextDecoder });
+const util = require('util');
+Object.assign(global, { TextEncoder: util.TextEncoder, TextDecoder: util.TextDecoder });
 if (!window.matchMedia) {
   window.matchMedia = (query) => ({
     matches: false,

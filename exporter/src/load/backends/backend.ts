@@ -33,7 +33,7 @@ export interface Backend {
    * Writes one batch. Resolves with the readings this call made durable when that differs from the batch
    * (MySQL with --commit-every > 1 acknowledges rows at COMMIT); undefined means the batch itself.
    */
-  write(batch: Reading[], worker: number): Promise<Reading[] | void>;
+  write(batch: Reading[], worker: number): Promise<Reading[] | undefined>;
   /** After the last write: commits what is pending; returns what that made durable. */
   flush?(): Promise<Reading[]>;
   /** Reads back this run's readings and reconciles them with the acknowledged ones. */

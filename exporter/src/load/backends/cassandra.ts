@@ -187,7 +187,7 @@ export function createCassandraBackend(config: CassandraConfig, connectTimeoutSe
       }
     },
 
-    async write(batch) {
+    async write(batch): Promise<undefined> {
       for (const r of batch) await client.execute(insert, toInsertParams(r));
     },
 

@@ -102,7 +102,7 @@ export function createKafkaBackend(config: KafkaConfig, batchSize: number, audit
       }
     },
 
-    async write(batch) {
+    async write(batch): Promise<undefined> {
       if (!producer) throw new PitowerConnectionError(`kafka ${target}: not connected`);
       await producer.send({ topic: config.topic, acks: config.acks, compression, messages: toKafkaMessages(batch) });
     },

@@ -9,7 +9,7 @@ export function createNullBackend(batchSize = 1): Backend {
     batchSize,
     info: {},
     connect: async () => undefined,
-    write: (_batch: Reading[]) => Promise.resolve(),
+    write: (_batch: Reading[]) => Promise.resolve(undefined),
     classifyError: (err) => classifyCommonError(err) ?? 'other',
     close: async () => undefined,
   };
