@@ -3,13 +3,13 @@
  * with bcrypt hashes, client certificates, SIGHUP rereading the file, bad files refused, and a real
  * Prometheus scraping it over HTTPS with basic auth.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashSync } from 'bcryptjs';
 import { runPitower, startDaemon, stopDaemon, type DaemonHandle } from '../support/exporter-process';
+import { makeCertificates } from '../support/certificates';
 import { startPrometheus } from '../support/prometheus';
 
 const FIXTURES = join(__dirname, '..', 'fixtures');
@@ -17,22 +17,6 @@ const SENSORS = [`--path.sysfs=${join(FIXTURES, 'sysfs', 'pi4')}`, `--path.procf
 
 let dir: string;
 const file = (name: string) => join(dir, name);
-
-function openssl(args: string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-}
-
-/** A CA, a server certificate for 127.0.0.1 signed by it, a client certificate signed by it, and one not. */
-function makeCertificates(): void {
-  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=pitower test CA', '-keyout', 'ca.key', '-out', 'ca.crt']);
-  writeFileSync(file('server.ext'), 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
-  writeFileSync(file('client.ext'), 'extendedKeyUsage=clientAuth\n');
-  for (const [name, ext] of [['server', 'server.ext'], ['client', 'client.ext']]) {
-    openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.csr`]);
-    openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', ext, '-out', `${name}.crt`]);
-  }
-  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=stranger', '-keyout', 'stranger.key', '-out', 'stranger.crt']);
-}
 
 interface Answer {
   status: number;
@@ -74,7 +58,7 @@ const TLS = ['tls_server_config:', '  cert_file: server.crt', '  key_file: serve
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'pitower-web-config-'));
-  makeCertificates();
+  makeCertificates(dir);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

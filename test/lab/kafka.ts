@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Admin, type Consumer, type ITopicConfig } from 'kafkajs';
+import { makeCertificates, toPkcs12 } from '../support/certificates';
 import { freePort } from '../support/server-process';
 import { execFileP, LabError, type LabJars, lastLines, makeLabDir, resolveJars, trackChild, waitUntil } from './jvm';
 
@@ -44,6 +45,26 @@ export interface KafkaLabOptions {
   properties?: Record<string, string | number | boolean>;
   /** How long to wait for all brokers to be listed (default 90 s). */
   startTimeoutMs?: number;
+  /**
+   * Secured listeners beside PLAINTEXT on every node (the brokers still talk PLAINTEXT among themselves):
+   * a SASL_PLAINTEXT one taking PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 for `saslUsers`, and an SSL one
+   * with a certificate for 127.0.0.1 made by the lab (mutual TLS: the client's certificate is required).
+   */
+  secure?: boolean;
+}
+
+/** What a client needs to reach the lab's secured listeners (KafkaLabOptions.secure). */
+export interface KafkaLabSecurity {
+  /** SASL_PLAINTEXT listener of every node. */
+  saslBootstrap: string[];
+  /** SSL listener of every node. */
+  tlsBootstrap: string[];
+  /** user -> password, known to PLAIN and to both SCRAM mechanisms. */
+  saslUsers: Record<string, string>;
+  /** PEM files: the CA that signed the brokers' certificate, and a client certificate it signed. */
+  caFile: string;
+  clientCertFile: string;
+  clientKeyFile: string;
 }
 
 export interface KafkaNode {
@@ -74,6 +95,8 @@ export interface KafkaLab {
   readonly nodes: KafkaNode[];
   /** Every node's PLAINTEXT address. */
   readonly bootstrap: string[];
+  /** With `secure`: the SASL and TLS listeners and their credentials. */
+  readonly security?: KafkaLabSecurity;
   node(id: number): KafkaNode;
   /** A kafkajs client on the lab (for producers, consumers, admin). */
   kafka(clientId?: string): Kafka;
@@ -189,13 +212,63 @@ log4j.logger.org.apache.kafka=WARN
 
 const ROOT_PREFIX = 'pitower-kafka-lab-';
 
+const LAB_SASL_USERS: Record<string, string> = { lab: 'lab-secret', reader: 'reader-secret' };
+const KEYSTORE_PASSWORD = 'lab-keystore';
+
+/**
+ * The secured listeners' broker settings (KafkaLabOptions.secure), the StorageTool arguments that create
+ * the SCRAM credentials (KRaft keeps them in the metadata log, so they are made at format time), and what
+ * a client needs. Certificates by openssl (test/support/certificates.ts), the keystore as PKCS#12.
+ */
+function secureListeners(root: string, ports: Array<{ saslPort?: number; tlsPort?: number }>) {
+  const certDir = join(root, 'tls');
+  mkdirSync(certDir, { recursive: true });
+  const certs = makeCertificates(certDir);
+  const keystore = toPkcs12(certDir, certs, KEYSTORE_PASSWORD);
+  const plainUsers = Object.entries(LAB_SASL_USERS).map(([u, p]) => `user_${u}="${p}"`).join(' ');
+  const properties: Record<string, string> = {
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL',
+    'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+    'listener.name.sasl_plaintext.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required ${plainUsers};`,
+    'listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    'listener.name.ssl.ssl.keystore.type': 'PKCS12',
+    'listener.name.ssl.ssl.keystore.location': keystore,
+    'listener.name.ssl.ssl.keystore.password': KEYSTORE_PASSWORD,
+    'listener.name.ssl.ssl.key.password': KEYSTORE_PASSWORD,
+    'listener.name.ssl.ssl.truststore.type': 'PEM',
+    'listener.name.ssl.ssl.truststore.location': certs.ca,
+    'listener.name.ssl.ssl.client.auth': 'required',
+  };
+  const formatArgs = Object.entries(LAB_SASL_USERS).flatMap(([u, p]) =>
+    ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => ['--add-scram', `${m}=[name=${u},password=${p}]`]),
+  );
+  const client: KafkaLabSecurity = {
+    saslBootstrap: ports.map((p) => `127.0.0.1:${p.saslPort}`),
+    tlsBootstrap: ports.map((p) => `127.0.0.1:${p.tlsPort}`),
+    saslUsers: { ...LAB_SASL_USERS },
+    caFile: certs.ca,
+    clientCertFile: certs.clientCert,
+    clientKeyFile: certs.clientKey,
+  };
+  return { properties, formatArgs, client };
+}
+
+function secureListenerAddresses(port: number, controllerPort: number, saslPort?: number, tlsPort?: number): Record<string, string> {
+  const secured = `SASL_PLAINTEXT://127.0.0.1:${saslPort},SSL://127.0.0.1:${tlsPort}`;
+  return {
+    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort},${secured}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port},${secured}`,
+  };
+}
+
 export async function startKafkaLab(options: KafkaLabOptions = {}): Promise<KafkaLab> {
   const version = options.version ?? kafkaVersion();
   const count = options.nodes ?? 3;
   const jars = await resolveKafkaJars(version);
   const root = makeLabDir(ROOT_PREFIX);
   const clusterId = newClusterId();
-  const ports: Array<{ port: number; controllerPort: number }> = [];
+  const ports: Array<{ port: number; controllerPort: number; saslPort?: number; tlsPort?: number }> = [];
   const taken = new Set<number>();
   for (let i = 0; i < count; i++) {
     const pick = async (): Promise<number> => {
@@ -207,7 +280,7 @@ export async function startKafkaLab(options: KafkaLabOptions = {}): Promise<Kafk
         }
       }
     };
-    ports.push({ port: await pick(), controllerPort: await pick() });
+    ports.push({ port: await pick(), controllerPort: await pick(), ...(options.secure ? { saslPort: await pick(), tlsPort: await pick() } : {}) });
   }
   const voters = ports.map((p, i) => `${i + 1}@127.0.0.1:${p.controllerPort}`).join(',');
   writeFileSync(join(root, 'log4j2.properties'), LOG4J2);
@@ -223,9 +296,10 @@ export async function startKafkaLab(options: KafkaLabOptions = {}): Promise<Kafk
     jars.classpath,
   ];
 
+  const security = options.secure ? secureListeners(root, ports) : undefined;
   const propsFile = (id: number): string => join(root, `node-${id}`, 'server.properties');
   for (let id = 1; id <= count; id++) {
-    const { port, controllerPort } = ports[id - 1];
+    const { port, controllerPort, saslPort, tlsPort } = ports[id - 1];
     mkdirSync(join(root, `node-${id}`, 'data'), { recursive: true });
     const props: Record<string, string | number | boolean> = {
       ...LAB_PROPERTIES,
@@ -239,6 +313,7 @@ export async function startKafkaLab(options: KafkaLabOptions = {}): Promise<Kafk
       listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
       'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
       'log.dirs': join(root, `node-${id}`, 'data'),
+      ...(security ? { ...security.properties, ...secureListenerAddresses(port, controllerPort, saslPort, tlsPort) } : {}),
     };
     writeFileSync(propsFile(id), Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
   }
@@ -246,7 +321,7 @@ export async function startKafkaLab(options: KafkaLabOptions = {}): Promise<Kafk
   // Formatting is a JVM start each; two at a time on 2 cores.
   await Promise.all(
     Array.from({ length: count }, (_, i) =>
-      execFileP('java', ['-Xmx128m', '-XX:TieredStopAtLevel=1', ...jvm(128).slice(2), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile(i + 1)], {
+      execFileP('java', ['-Xmx128m', '-XX:TieredStopAtLevel=1', ...jvm(128).slice(2), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile(i + 1), ...(security?.formatArgs ?? [])], {
         maxBuffer: 16 << 20,
       }).catch((err: { stdout?: string; stderr?: string; message: string }) => {
         throw new KafkaLabError(`format node ${i + 1} (StorageTool)`, lastLines(`${err.stdout ?? ''}\n${err.stderr ?? ''}`) || err.message);
@@ -418,6 +493,7 @@ export async function startKafkaLab(options: KafkaLabOptions = {}): Promise<Kafk
     clusterId,
     dir: root,
     nodes,
+    ...(security ? { security: security.client } : {}),
     bootstrap,
     node: (id) => {
       const n = nodes[id - 1];

@@ -20,6 +20,16 @@ export function parseListenAddress(raw: string): ListenAddress {
   return { host: host === '' ? '::' : host, port, text: raw.trim() };
 }
 
+/**
+ * A server to connect to: `host:port` or `[IPv6]:port`, port 1..65535 (Kafka brokers, the load generator's
+ * targets). Returned trimmed, as written.
+ */
+export function parseHostPort(raw: string): string {
+  const match = /^(\[[0-9a-fA-F:.]+\]|[^:\s[\]]+):(\d{1,5})$/.exec(raw.trim());
+  if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535) throw new Error(`invalid address "${raw}": expected host:port (IPv6 in brackets), port 1-65535`);
+  return raw.trim();
+}
+
 const DURATION_UNITS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 };
 
 /** Longest duration accepted: Node timers fire at once beyond 2^31-1 ms (~24.8 days). */

@@ -1,16 +1,16 @@
 import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
-import { Kafka, logLevel, type KafkaConfig as KafkaJsConfig, type SASLOptions } from 'kafkajs';
-import type { KafkaConfig } from './options';
+import { Kafka, logLevel, type KafkaConfig as KafkaJsConfig, type RetryOptions, type SASLOptions } from 'kafkajs';
+import type { KafkaSecurity } from './security';
 
 export interface ClientLogger {
   debug(obj: object, msg: string): void;
 }
 
 /** TLS options for kafkajs and the broker probe; undefined without --tls.enabled. */
-export function toTlsOptions(config: KafkaConfig): ConnectionOptions | undefined {
-  if (!config.tls) return undefined;
-  const { ca, cert, key, rejectUnauthorized } = config.tls;
+export function toTlsOptions(security: KafkaSecurity): ConnectionOptions | undefined {
+  if (!security.tls) return undefined;
+  const { ca, cert, key, rejectUnauthorized } = security.tls;
   return { ca, cert, key, rejectUnauthorized };
 }
 
@@ -19,25 +19,53 @@ export function toServername(host: string): string | undefined {
   return isIP(host) ? undefined : host;
 }
 
+export interface KafkaClientOptions {
+  clientId: string;
+  brokers: string[];
+  security: KafkaSecurity;
+  connectionTimeoutMs: number;
+  requestTimeoutMs: number;
+  retry: RetryOptions;
+  /** kafkajs' own log lines go to this logger at debug; without one they are dropped. */
+  logger?: ClientLogger;
+}
+
 /**
- * The kafkajs client of the poller: fast failure (one retry, short timeouts) because the poller owns the
- * retry schedule (backoff.ts), and kafkajs' own logs go to debug (every failed poll is already counted).
+ * The one place a kafkajs client is made, for the Kafka collector and for the load generator (its producer
+ * and its audit's read-back): brokers, TLS, SASL and timeouts from the same flags, so whatever reaches a
+ * secured cluster for one reaches it for the other.
  */
-export function createKafkaClient(config: KafkaConfig, logger: ClientLogger, requestTimeoutMs: number): Kafka {
-  const options: KafkaJsConfig = {
+export function createKafkaClient(options: KafkaClientOptions): Kafka {
+  const { logger } = options;
+  const config: KafkaJsConfig = {
+    clientId: options.clientId,
+    brokers: options.brokers,
+    connectionTimeout: options.connectionTimeoutMs,
+    authenticationTimeout: 5000,
+    requestTimeout: options.requestTimeoutMs,
+    retry: options.retry,
+    logLevel: logger ? logLevel.WARN : logLevel.NOTHING,
+    ...(logger ? { logCreator: () => (entry) => logger.debug({ kafkajs: entry.namespace, ...entry.log }, `kafkajs: ${entry.log.message}`) } : {}),
+  };
+  const tls = toTlsOptions(options.security);
+  if (tls) config.ssl = tls;
+  const { sasl } = options.security;
+  if (sasl) config.sasl = { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as SASLOptions;
+  return new Kafka(config);
+}
+
+/**
+ * The collector's client: fast failure (one retry, short timeouts) because the poller owns the retry
+ * schedule (backoff.ts), and kafkajs' own logs go to debug (every failed poll is already counted).
+ */
+export function createCollectorClient(config: { brokers: string[] } & KafkaSecurity, logger: ClientLogger, requestTimeoutMs: number): Kafka {
+  return createKafkaClient({
     clientId: 'pitower-exporter',
     brokers: config.brokers,
-    connectionTimeout: 3000,
-    authenticationTimeout: 5000,
-    requestTimeout: requestTimeoutMs,
+    security: config,
+    connectionTimeoutMs: 3000,
+    requestTimeoutMs,
     retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 1000 },
-    logLevel: logLevel.WARN,
-    logCreator: () => (entry) => logger.debug({ kafkajs: entry.namespace, ...entry.log }, `kafkajs: ${entry.log.message}`),
-  };
-  const tls = toTlsOptions(config);
-  if (tls) options.ssl = tls;
-  if (config.sasl) {
-    options.sasl = { mechanism: config.sasl.mechanism, username: config.sasl.username, password: config.sasl.password } as SASLOptions;
-  }
-  return new Kafka(options);
+    logger,
+  });
 }

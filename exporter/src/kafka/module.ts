@@ -1,5 +1,5 @@
 import type { DaemonExtension, DaemonModule } from '../daemon/extension';
-import { createKafkaClient } from './client';
+import { createCollectorClient } from './client';
 import { KafkaMetrics } from './metrics';
 import { KAFKA_OPTIONS, toKafkaConfig, type KafkaConfig } from './options';
 import { KafkaPoller } from './poller';
@@ -19,7 +19,7 @@ export function createKafkaExtension(config: KafkaConfig): DaemonExtension & { m
       metrics = new KafkaMetrics(registry, Date.now, config.constantLabels);
       reportMetadataPatch(installTolerantMetadata(), metrics, logger);
       const timeoutMs = Math.round(Math.min(30, Math.max(2, config.metadataIntervalSeconds * 2)) * 1000);
-      const kafka = createKafkaClient(config, logger, timeoutMs);
+      const kafka = createCollectorClient(config, logger, timeoutMs);
       poller = new KafkaPoller(kafka, config, metrics, logger);
       poller.start();
       logger.info({ brokers: config.brokers.join(','), interval: config.metadataIntervalSeconds }, 'kafka collector started');

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { addOptions, resolveOptions } from '../config/options';
-import { KAFKA_OPTIONS, parseBrokerAddress, toKafkaConfig } from './options';
+import { parseHostPort } from '../config/parse';
+import { KAFKA_OPTIONS, toKafkaConfig } from './options';
 
 function resolve(argv: string[], env: NodeJS.ProcessEnv = {}) {
   const cmd = addOptions(new Command().exitOverride(), KAFKA_OPTIONS);
@@ -52,13 +53,17 @@ describe('kafka > options', () => {
     expect(() => resolve(['--kafka.server', 'a:1', '--kafka.labels', raw])).toThrow(`--kafka.labels: ${reason}`);
   });
 
-  it.each([['a'], ['a:'], ['a:0'], ['a:70000'], ['a b:1']])('rejects broker address %j', (raw) => {
-    expect(() => parseBrokerAddress(raw)).toThrow('invalid broker address');
+  it.each([['a'], ['a:'], ['a:0'], ['a:70000'], ['a b:1'], ['::1:9092'], ['[::1]']])('rejects broker address %j', (raw) => {
+    expect(() => parseHostPort(raw)).toThrow(`invalid address "${raw}": expected host:port (IPv6 in brackets), port 1-65535`);
+  });
+
+  it.each([['a:1'], ['broker-1.lab:9092'], ['10.0.0.5:65535'], ['[::1]:9092'], ['[fd00::5]:9093']])('accepts broker address %j', (raw) => {
+    expect(parseHostPort(raw)).toBe(raw);
   });
 
   it.each([
     [['--kafka.server', 'a:1', '--kafka.metadata-interval', '0s'], '--kafka.metadata-interval: "0s" must be greater than 0'],
-    [['--kafka.server', 'nope'], '--kafka.server: invalid broker address "nope": expected host:port'],
+    [['--kafka.server', 'nope'], '--kafka.server: invalid address "nope": expected host:port (IPv6 in brackets), port 1-65535'],
     [['--kafka.server', 'a:1', '--topic.filter', '('], '--topic.filter: invalid regular expression "("'],
     [['--kafka.server', 'a:1', '--sasl.enabled'], '--sasl.username is required with --sasl.enabled'],
     [['--kafka.server', 'a:1', '--sasl.enabled', '--sasl.username', 'u'], '--sasl.enabled needs a password'],

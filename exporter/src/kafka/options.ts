@@ -1,6 +1,6 @@
-import { readCredential, readSecretFile, readSmallFile, type OptionSpec, type OptionValues } from '../config/options';
-import { parseDuration, parseInteger, parseRegex } from '../config/parse';
-import { PitowerConfigError } from '../errors';
+import type { OptionSpec, OptionValues } from '../config/options';
+import { parseDuration, parseHostPort, parseInteger, parseRegex } from '../config/parse';
+import { kafkaSecurityOptions, toKafkaSecurity, type KafkaSaslConfig, type KafkaTlsConfig } from './security';
 
 /** Flags of the Kafka collector; TLS/SASL names follow kafka_exporter's. */
 export const KAFKA_OPTIONS: OptionSpec[] = [
@@ -9,7 +9,7 @@ export const KAFKA_OPTIONS: OptionSpec[] = [
     arg: '<host:port>',
     help: 'Kafka bootstrap broker; repeatable or comma-separated; enables the Kafka collector',
     repeatable: true,
-    parse: parseBrokerAddress,
+    parse: parseHostPort,
   },
   { flag: 'kafka.metadata-interval', arg: '<duration>', help: 'how often to poll cluster metadata (leaders, ISR)', default: '5s', parse: parsePositiveDuration },
   { flag: 'kafka.offsets-interval', arg: '<duration>', help: 'how often to poll offsets, consumer groups and topic configs in the background', default: '15s', parse: parsePositiveDuration },
@@ -45,40 +45,8 @@ export const KAFKA_OPTIONS: OptionSpec[] = [
   { flag: 'topic.exclude', arg: '<regex>', help: 'leave out topics matching this regex', parse: parseRegex },
   { flag: 'group.filter', arg: '<regex>', help: 'only consumer groups matching this regex', default: '.*', parse: parseRegex },
   { flag: 'group.exclude', arg: '<regex>', help: 'leave out consumer groups matching this regex', parse: parseRegex },
-  { flag: 'tls.enabled', boolean: true, help: 'connect to Kafka with TLS' },
-  { flag: 'tls.ca-file', arg: '<path>', help: 'CA certificate file to verify the brokers' },
-  { flag: 'tls.cert-file', arg: '<path>', help: 'client certificate file (mutual TLS)' },
-  { flag: 'tls.key-file', arg: '<path>', help: 'client private key file (mutual TLS)' },
-  { flag: 'tls.insecure-skip-tls-verify', boolean: true, help: "don't verify the brokers' certificates" },
-  { flag: 'sasl.enabled', boolean: true, help: 'authenticate with SASL' },
-  { flag: 'sasl.mechanism', arg: '<mechanism>', help: 'SASL mechanism', default: 'plain', choices: ['plain', 'scram-sha256', 'scram-sha512'] },
-  { flag: 'sasl.username', arg: '<user>', help: 'SASL user name' },
-  {
-    flag: 'sasl.password',
-    arg: '<password>',
-    help: 'SASL password (prefer $PITOWER_KAFKA_SASL_PASSWORD or --sasl.password-file: argv is visible to other users)',
-    env: 'PITOWER_KAFKA_SASL_PASSWORD',
-  },
-  {
-    flag: 'sasl.password-file',
-    arg: '<path>',
-    help: 'file holding the SASL password (trailing newline ignored); without a password source, the systemd credential kafka-sasl-password is used',
-    env: 'PITOWER_KAFKA_SASL_PASSWORD_FILE',
-  },
+  ...kafkaSecurityOptions(),
 ];
-
-export interface KafkaTlsConfig {
-  ca?: string;
-  cert?: string;
-  key?: string;
-  rejectUnauthorized: boolean;
-}
-
-export interface KafkaSaslConfig {
-  mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
-  username: string;
-  password: string;
-}
 
 export interface KafkaConfig {
   brokers: string[];
@@ -97,12 +65,7 @@ export interface KafkaConfig {
   tls?: KafkaTlsConfig;
   sasl?: KafkaSaslConfig;
 }
-
-export function parseBrokerAddress(raw: string): string {
-  const match = /^(\[[0-9a-fA-F:.]+\]|[^:\s[\]]+):(\d{1,5})$/.exec(raw.trim());
-  if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535) throw new Error(`invalid broker address "${raw}": expected host:port`);
-  return raw.trim();
-}
+export type { KafkaSaslConfig, KafkaTlsConfig };
 
 /** Label names the Kafka families use themselves: a constant label of that name would make two labels of one name. */
 const RESERVED_LABELS = new Set(['topic', 'partition', 'broker', 'id', 'address', 'consumergroup', 'le', 'quantile']);
@@ -146,36 +109,6 @@ export function toKafkaConfig(values: OptionValues): KafkaConfig | undefined {
     groupFilter: values.get('group.filter') as RegExp,
     groupExclude: values.get('group.exclude') as RegExp | undefined,
   };
-  const tlsFiles = ['tls.ca-file', 'tls.cert-file', 'tls.key-file'].filter((f) => values.get(f) !== undefined);
-  if (values.get('tls.enabled') === true) {
-    const read = (flag: string): string | undefined => {
-      const path = values.get(flag) as string | undefined;
-      return path === undefined ? undefined : readSmallFile(`--${flag}`, path);
-    };
-    config.tls = { ca: read('tls.ca-file'), cert: read('tls.cert-file'), key: read('tls.key-file'), rejectUnauthorized: values.get('tls.insecure-skip-tls-verify') !== true };
-    if ((config.tls.cert === undefined) !== (config.tls.key === undefined)) {
-      throw new PitowerConfigError('--tls.cert-file and --tls.key-file must be given together');
-    }
-  } else if (tlsFiles.length > 0) {
-    throw new PitowerConfigError(`--${tlsFiles[0]} needs --tls.enabled`);
-  }
-  if (values.get('sasl.enabled') === true) {
-    const username = values.get('sasl.username') as string | undefined;
-    if (!username) throw new PitowerConfigError('--sasl.username is required with --sasl.enabled');
-    const file = values.get('sasl.password-file') as string | undefined;
-    const password =
-      file !== undefined ? readSecretFile('--sasl.password-file', file) : ((values.get('sasl.password') as string | undefined) ?? readCredential('kafka-sasl-password'));
-    if (!password) {
-      throw new PitowerConfigError(
-        '--sasl.enabled needs a password: --sasl.password-file (or $PITOWER_KAFKA_SASL_PASSWORD_FILE), $PITOWER_KAFKA_SASL_PASSWORD, the systemd credential kafka-sasl-password, or --sasl.password',
-      );
-    }
-    const mechanism = values.get('sasl.mechanism') as string;
-    config.sasl = {
-      mechanism: mechanism === 'scram-sha256' ? 'scram-sha-256' : mechanism === 'scram-sha512' ? 'scram-sha-512' : 'plain',
-      username,
-      password,
-    };
-  }
+  Object.assign(config, toKafkaSecurity(values));
   return config;
 }

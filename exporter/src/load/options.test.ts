@@ -48,9 +48,24 @@ describe('load > options', () => {
     expect(configFrom(['--backend', 'mysql', '--mysql.url', 'mysql://lab:urlpw@db/pi'], '', { MYSQL_PASSWORD: 'envpw' }).mysql?.password).toBe('urlpw');
   });
 
+  test('kafka: the collector\'s TLS and SASL flags, --load.* in the daemon with its own password variable', () => {
+    const cli = configFrom(['--backend', 'kafka', '--kafka.server', '[::1]:9093', '--sasl.enabled', '--sasl.mechanism', 'scram-sha512', '--sasl.username', 'lab', '--sasl.password', 'pw']);
+    expect(cli.kafka?.brokers).toEqual(['[::1]:9093']);
+    expect(cli.kafka?.security).toEqual({ sasl: { mechanism: 'scram-sha-512', username: 'lab', password: 'pw' } });
+    const daemon = configFrom(['--load.backend', 'kafka', '--load.kafka.server', 'a:9093', '--load.sasl.enabled', '--load.sasl.username', 'lab', '--load.tls.enabled', '--load.tls.insecure-skip-tls-verify'], 'load.', {
+      PITOWER_LOAD_KAFKA_SASL_PASSWORD: 'from-env',
+      PITOWER_KAFKA_SASL_PASSWORD: 'the-collector-s',
+    });
+    expect(daemon.kafka?.security).toEqual({
+      tls: { ca: undefined, cert: undefined, key: undefined, rejectUnauthorized: false },
+      sasl: { mechanism: 'plain', username: 'lab', password: 'from-env' },
+    });
+    expect(loadOptionSpecs('load.', false).find((s) => s.flag === 'load.sasl.password')?.env).toBe('PITOWER_LOAD_KAFKA_SASL_PASSWORD');
+  });
+
   test('kafka: servers as repeat and comma list, acks all -> -1', () => {
     const c = configFrom(['--backend', 'kafka', '--kafka.server', 'a:9092,b:9092', '--kafka.server', 'c:9093', '--acks', 'all', '--mode', 'batch']);
-    expect(c.kafka).toEqual({ brokers: ['a:9092', 'b:9092', 'c:9093'], topic: 'temperature', acks: -1, mode: 'batch', compression: 'none' });
+    expect(c.kafka).toEqual({ brokers: ['a:9092', 'b:9092', 'c:9093'], topic: 'temperature', acks: -1, mode: 'batch', compression: 'none', security: {} });
     expect(configFrom(['--backend', 'kafka', '--kafka.server', 'a:1', '--acks', '0']).kafka?.acks).toBe(0);
   });
 
@@ -67,7 +82,10 @@ describe('load > options', () => {
     [['--backend', 'mysql', '--mysql.url', 'mysql://a@b/c', '--mysql.password-file', '/nonexistent/pw'], '--mysql.password-file /nonexistent/pw: cannot read: no such file'],
     [['--backend', 'mysql', '--mysql.url', 'mysql://a@b/c', '--mysql.table', 'x;drop'], '--mysql.table: "x;drop" is not a plain identifier (letters, digits, _)'],
     [['--backend', 'kafka'], '--kafka.server is required with --backend kafka'],
-    [['--backend', 'kafka', '--kafka.server', 'nohost'], '--kafka.server: "nohost" is not host:port'],
+    [['--backend', 'kafka', '--kafka.server', 'nohost'], '--kafka.server: invalid address "nohost": expected host:port (IPv6 in brackets), port 1-65535'],
+    [['--backend', 'kafka', '--kafka.server', 'a:0'], '--kafka.server: invalid address "a:0": expected host:port (IPv6 in brackets), port 1-65535'],
+    [['--backend', 'kafka', '--kafka.server', 'a:1', '--sasl.enabled'], '--sasl.username is required with --sasl.enabled'],
+    [['--backend', 'kafka', '--kafka.server', 'a:1', '--tls.ca-file', '/x'], '--tls.ca-file needs --tls.enabled'],
     [['--backend', 'cassandra'], '--cassandra.contact-point is required with --backend cassandra'],
     [['--backend', 'null', '--concurrency', '0'], '--concurrency: 0 is out of range 1..10000'],
     [['--backend', 'null', '--rate', 'fast'], '--rate: "fast" is not a number'],

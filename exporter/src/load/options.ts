@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { readCredential, readSecretFile, type OptionSpec, type OptionValues } from '../config/options';
-import { parseDuration, parseInteger, parseNumber } from '../config/parse';
+import { parseDuration, parseHostPort, parseInteger, parseNumber } from '../config/parse';
+import { kafkaSecurityOptions, toKafkaSecurity, type KafkaSecurity } from '../kafka/security';
 import { PitowerConfigError, errorMessage } from '../errors';
 import { BACKEND_NAMES, type BackendName } from './backends/backend';
 
@@ -88,14 +89,11 @@ export function parseIdentifier(raw: string): string {
   return raw;
 }
 
-export function parseHostPort(raw: string): string {
-  if (!/^[^\s:]+:\d{1,5}$/.test(raw) || Number(raw.split(':').pop()) > 65535) throw new Error(`"${raw}" is not host:port`);
-  return raw;
-}
-
 /** The table with every flag prefixed (`load.` in the daemon); `cli` keeps the pitower-load-only options. */
 export function loadOptionSpecs(prefix: '' | 'load.', cli: boolean): OptionSpec[] {
-  return LOAD_OPTIONS.filter((o) => cli || !o.cliOnly).map(({ cliOnly: _cliOnly, ...spec }) => ({ ...spec, flag: `${prefix}${spec.flag}` }));
+  const own = LOAD_OPTIONS.filter((o) => cli || !o.cliOnly).map(({ cliOnly: _cliOnly, ...spec }) => ({ ...spec, flag: `${prefix}${spec.flag}` }));
+  // --backend kafka reaches a TLS/SASL cluster with the collector's flags (--tls.*, --sasl.*; --load.tls.* in the daemon).
+  return [...own, ...kafkaSecurityOptions(prefix)];
 }
 
 export interface LoadConfig {
@@ -113,7 +111,7 @@ export interface LoadConfig {
   batchSize: number;
   sysfs: string;
   mysql?: { host: string; port: number; user: string; password?: string; database: string; table: string; rowsPerStatement: number; commitEvery: number };
-  kafka?: { brokers: string[]; topic: string; acks: -1 | 0 | 1; mode: 'sync' | 'batch'; compression: 'none' | 'gzip' };
+  kafka?: { brokers: string[]; topic: string; acks: -1 | 0 | 1; mode: 'sync' | 'batch'; compression: 'none' | 'gzip'; security: KafkaSecurity };
   cassandra?: {
     contactPoints: string[];
     localDc: string;
@@ -204,6 +202,7 @@ export function toLoadConfig(values: OptionValues, prefix: '' | 'load.', sysfs?:
       acks: acks === 'all' ? -1 : (Number(acks) as 0 | 1),
       mode: get<'sync' | 'batch'>('mode'),
       compression: get<'none' | 'gzip'>('compression'),
+      security: toKafkaSecurity(values, prefix),
     };
   }
   if (backend === 'cassandra') {

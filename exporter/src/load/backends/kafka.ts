@@ -1,5 +1,6 @@
-import { CompressionTypes, Kafka, logLevel, type Admin, type Consumer, type Message, type Producer } from 'kafkajs';
+import { CompressionTypes, type Kafka, type Admin, type Consumer, type Message, type Producer } from 'kafkajs';
 import { PitowerConnectionError, errorMessage } from '../../errors';
+import { createKafkaClient } from '../../kafka/client';
 import { reconcileAudit, type SeqSet } from '../audit';
 import type { LoadConfig } from '../options';
 import { parseReadingJson, toReadingJson, type Reading } from '../reading';
@@ -48,14 +49,14 @@ export function toAcksLabel(acks: -1 | 0 | 1): string {
  */
 export function createKafkaBackend(config: KafkaConfig, batchSize: number, audit: boolean): Backend {
   const target = config.brokers.join(',');
-  const kafka = new Kafka({
+  const kafka = createKafkaClient({
     clientId: 'pitower-load',
     brokers: config.brokers,
-    connectionTimeout: 3000,
-    requestTimeout: 10000,
+    security: config.security,
+    connectionTimeoutMs: 3000,
+    requestTimeoutMs: 10000,
     // the cluster's own connection retries (kafkajs applies the client-level policy to broker connections)
     retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1000 },
-    logLevel: logLevel.NOTHING,
   });
   let producer: Producer | undefined;
   let startOffsets: PartitionOffsets | undefined;
@@ -113,7 +114,14 @@ export function createKafkaBackend(config: KafkaConfig, batchSize: number, audit
       // A fresh client per attempt: after a broker outage the run's client may still hold dead connections.
       const seen = await retryUntil(
         async () => {
-          const client = new Kafka({ clientId: 'pitower-audit', brokers: config.brokers, connectionTimeout: 3000, logLevel: logLevel.NOTHING });
+          const client = createKafkaClient({
+            clientId: 'pitower-audit',
+            brokers: config.brokers,
+            security: config.security,
+            connectionTimeoutMs: 3000,
+            requestTimeoutMs: 30000,
+            retry: { retries: 5 },
+          });
           const admin = client.admin();
           let endOffsets: PartitionOffsets;
           try {
