@@ -272,8 +272,9 @@ describe('test > kafka > real 3-node KRaft cluster', () => {
     const listed = Date.now();
     await until('kafka_up 1 with 3 brokers', (s) => s.get('pitower_kafka_up') === 1 && s.get('kafka_brokers') === 3, 30_000);
     const seconds = (Date.now() - listed) / 1000;
-    // kafkajs' reconnect backoff on top of two 0.25 s metadata intervals
-    expect(seconds).toBeLessThan(10);
+    // The poller's backoff (0.25 s doubling, ±20 %) reaches 8 s x 1.2 = 9.6 s after the ~6 failed polls
+    // of an outage this long; then one poll and kafkajs' reconnect. 10.2 s was seen on a loaded machine.
+    expect(seconds).toBeLessThan(15);
     const m = await harness.scrape();
     expect(m.get('pitower_kafka_metadata_age_seconds')).toBeLessThan(1);
   }, 180_000);
