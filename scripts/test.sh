@@ -19,7 +19,7 @@ if [ "$layer" = all ]; then
   npm run test:unit --workspace grafana-plugin --silent
 fi
 echo "npm test: integration layer"
-npx jest --ci --selectProjects integration "$@"
+npx jest --ci "$@" --selectProjects integration
 # The labs' JVMs must all be gone (test/lab/*.ts kill them by PID; they also halt on stdin EOF).
 sleep 1
 if left=$(pgrep -af 'LabTools (broker|elect)|CassandraLauncher'); then

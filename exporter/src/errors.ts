@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 /**
  * One error hierarchy for pitower. Callers branch on the class or on `retriable`, never on message text.
  */
@@ -63,4 +64,13 @@ export function errorMessage(err: unknown): string {
     return (err as { message: string }).message;
   }
   return String(err);
+}
+
+/** What a non-regular file is, for an error message: "a directory", "a FIFO", ... */
+export function fileKind(stats: Stats): string {
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
+  if (stats.isSocket()) return 'a socket';
+  return stats.isFile() ? 'a regular file' : 'not a file';
 }

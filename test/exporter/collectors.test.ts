@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { ExporterConfig } from '../../exporter/src/config/exporter-options';
+import type { ExporterConfig } from '../../exporter/src/http/server';
 import { NO_SENSORS_TEXT } from '../../exporter/src/http/landing-page';
 import { createExporter } from '../../exporter/src/http/server';
 import { testExporterConfig } from '../support/exporter-config';

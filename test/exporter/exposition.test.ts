@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { gunzipSync, inflateRawSync } from 'node:zlib';
 import type { DaemonExtension } from '../../exporter/src/daemon/extension';
-import { deflatePartSync } from '../../exporter/src/http/gzip-stream';
+import { deflatePartSync } from '../../exporter/src/exposition/gzip-stream';
 import { createExporter } from '../../exporter/src/http/server';
 import { testExporterConfig } from '../support/exporter-config';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import { exporterOptionSpecs } from '../../exporter/src/commands/exporter';
-import { toExporterConfig } from '../../exporter/src/config/exporter-options';
+import { toExporterConfig } from '../../exporter/src/commands/exporter-options';
 import { addOptions, resolveOptions } from '../../exporter/src/config/options';
 import { createExporter } from '../../exporter/src/http/server';
 import { LOAD_MODULE } from '../../exporter/src/load/module';

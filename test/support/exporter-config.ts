@@ -1,4 +1,4 @@
-import type { ExporterConfig } from '../../exporter/src/config/exporter-options';
+import type { ExporterConfig } from '../../exporter/src/http/server';
 
 /** An exporter config for in-process tests: ephemeral port, no sysfs/procfs sources, quiet, no collectors. */
 export function testExporterConfig(overrides: Partial<ExporterConfig> = {}): ExporterConfig {

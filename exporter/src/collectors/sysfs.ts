@@ -1,19 +1,10 @@
-import { constants, type Stats } from 'node:fs';
+import { constants } from 'node:fs';
 import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PitowerError } from '../errors';
+import { PitowerError, fileKind } from '../errors';
 
 /** sysfs attributes are at most one page; anything longer is not an attribute. */
 export const MAX_ATTRIBUTE_BYTES = 64 * 1024;
-
-/** What a non-regular file is, for an error message: "a directory", "a FIFO", ... */
-export function fileKind(stats: Stats): string {
-  if (stats.isDirectory()) return 'a directory';
-  if (stats.isFIFO()) return 'a FIFO';
-  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
-  if (stats.isSocket()) return 'a socket';
-  return stats.isFile() ? 'a regular file' : 'not a file';
-}
 
 /**
  * Reads a sysfs attribute, trimmed; undefined when the file does not exist. Other errors propagate.

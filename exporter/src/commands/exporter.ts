@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { EXPORTER_OPTIONS, toExporterConfig } from '../config/exporter-options';
+import { EXPORTER_OPTIONS, toExporterConfig } from './exporter-options';
 import { addCommandOptions, resolveCommandOptions, type OptionSpec } from '../config/options';
 import type { DaemonExtension } from '../daemon/extension';
-import { DAEMON_MODULES } from '../daemon/modules';
+import { DAEMON_MODULES } from './daemon-modules';
 import { runExporter } from '../http/server';
 
 export function exporterOptionSpecs(): OptionSpec[] {

@@ -1,8 +1,7 @@
 import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { fileKind } from '../collectors/sysfs';
-import { PitowerConfigError, errorMessage } from '../errors';
+import { PitowerConfigError, errorMessage, fileKind } from '../errors';
 
 /**
  * A declarative option: one entry gives a command-line flag, the same key in the YAML config file,

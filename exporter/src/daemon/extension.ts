@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Collector } from '../collectors/collector';
 import type { OptionSpec, OptionValues } from '../config/options';
-import type { DeflatedPart } from '../http/gzip-stream';
+import type { DeflatedPart } from '../exposition/gzip-stream';
 
 /** Prometheus text ready to send: plain, and once compressed the same bytes as a deflated part (http/gzip-stream.ts). */
 export interface Exposition {

@@ -1,10 +1,9 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
 import type { CollectorRunner } from '../collectors/runner';
-import { DEFAULT_MAX_REQUESTS } from '../config/exporter-options';
 import type { DaemonExtension } from '../daemon/extension';
 import { errorMessage } from '../errors';
-import { assembleGzip, deflatePartSync } from './gzip-stream';
+import { assembleGzip, deflatePartSync } from '../exposition/gzip-stream';
 import { renderLandingPage } from './landing-page';
 import { BasicAuth, checkClientCert, toSecureContext, type WebConfig } from './web-config';
 
@@ -28,6 +27,9 @@ export interface AppOptions {
  * a connection idle between requests is closed after KEEP_ALIVE_TIMEOUT_MS (above the 15 s scrape interval,
  * so Prometheus keeps its connection), and request headers may hold at most MAX_HEADER_BYTES.
  */
+/** Default of --web.max-requests, node_exporter's. */
+export const DEFAULT_MAX_REQUESTS = 40;
+
 export const HEADERS_TIMEOUT_MS = 5_000;
 export const REQUEST_TIMEOUT_MS = 10_000;
 export const KEEP_ALIVE_TIMEOUT_MS = 30_000;

@@ -3,15 +3,31 @@ import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Collector } from '../collectors/collector';
 import { COLLECTORS } from '../collectors/registry';
 import { CollectorRunner } from '../collectors/runner';
-import type { ExporterConfig } from '../config/exporter-options';
+import type { ListenAddress } from '../config/parse';
 import type { DaemonExtension } from '../daemon/extension';
 import { PitowerConfigError, errorMessage } from '../errors';
 import { VERSION } from '../version';
 import { buildSecuredApp, type WebSecurity } from './app';
+import type { WebConfig } from './web-config';
 import { readWebConfig } from './web-config';
 import { loggerOptions } from './logger';
 
 /** Everything the daemon serves, wired but not listening: used by `pitower exporter`, tests and the benchmark. */
+/** What the daemon runs with: `pitower exporter`'s resolved flags (commands/exporter-options.ts). */
+export interface ExporterConfig {
+  listenAddress: ListenAddress;
+  telemetryPath: string;
+  sysfs: string;
+  procfs: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  logFormat: 'logfmt' | 'json';
+  collectors: string[];
+  collectorTimeoutSeconds: number;
+  maxRequests: number;
+  /** --web.config.file, read and checked (certificates loaded once). */
+  webConfig?: WebConfig;
+}
+
 export function createExporter(config: ExporterConfig, extensions: DaemonExtension[] = [], withLogger = true): FastifyInstance {
   return assemble(config, extensions, withLogger).app;
 }

@@ -1,6 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Exposition } from '../daemon/extension';
-import { deflatePart } from '../http/gzip-stream';
+import { deflatePart } from '../exposition/gzip-stream';
 import { diffSnapshots, toCounters, type PartitionCounters } from './diff';
 import { renderClusterFamilies, renderOffsetFamilies, toClampedCounts, withConstantLabels, type RenderedFamily } from './render';
 import { emptyClusterSnapshot, type ClusterSnapshot, type OffsetsSnapshot } from './snapshot';

@@ -1,5 +1,5 @@
 import type { DaemonExtension, DaemonModule } from '../daemon/extension';
-import { createCollectorClient } from './client';
+import { createCollectorClient } from '../kafka-client/client';
 import { KafkaMetrics } from './metrics';
 import { KAFKA_OPTIONS, toKafkaConfig, type KafkaConfig } from './options';
 import { KafkaPoller } from './poller';

@@ -1,6 +1,6 @@
 import type { OptionSpec, OptionValues } from '../config/options';
 import { parseDuration, parseHostPort, parseInteger, parseRegex } from '../config/parse';
-import { kafkaSecurityOptions, toKafkaSecurity, type KafkaSaslConfig, type KafkaTlsConfig } from './security';
+import { kafkaSecurityOptions, toKafkaSecurity, type KafkaSaslConfig, type KafkaTlsConfig } from '../kafka-client/security';
 
 /** Flags of the Kafka collector; TLS/SASL names follow kafka_exporter's. */
 export const KAFKA_OPTIONS: OptionSpec[] = [

@@ -3,7 +3,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { errorMessage } from '../errors';
 import { backoffSeconds } from './backoff';
 import { readBrokerReachable } from './broker-probe';
-import { toServername, toTlsOptions } from './client';
+import { toServername, toTlsOptions } from '../kafka-client/client';
 import type { ErrorKind, KafkaMetrics } from './metrics';
 import type { KafkaConfig } from './options';
 import { matchesFilter, toClusterSnapshot, toOffsetsSnapshot, type PartitionOffsets, type RawGroup } from './snapshot';

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { readCredential, readSecretFile, type OptionSpec, type OptionValues } from '../config/options';
 import { parseDuration, parseHostPort, parseInteger, parseNumber } from '../config/parse';
-import { kafkaSecurityOptions, toKafkaSecurity, type KafkaSecurity } from '../kafka/security';
+import { kafkaSecurityOptions, toKafkaSecurity, type KafkaSecurity } from '../kafka-client/security';
 import { PitowerConfigError, errorMessage } from '../errors';
 import { BACKEND_NAMES, type BackendName } from './backends/backend';
 

@@ -1,6 +1,6 @@
 import { CompressionTypes, type Kafka, type Admin, type Consumer, type Message, type Producer } from 'kafkajs';
 import { PitowerConnectionError, errorMessage } from '../../errors';
-import { createKafkaClient } from '../../kafka/client';
+import { createKafkaClient } from '../../kafka-client/client';
 import { reconcileAudit, type SeqSet } from '../audit';
 import type { LoadConfig } from '../options';
 import { parseReadingJson, toReadingJson, type Reading } from '../reading';

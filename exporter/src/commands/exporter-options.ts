@@ -1,15 +1,15 @@
 import { COLLECTORS } from '../collectors/registry';
-import type { OptionSpec, OptionValues } from './options';
+import type { OptionSpec, OptionValues } from '../config/options';
 import { DEFAULT_COLLECTOR_TIMEOUT_SECONDS } from '../collectors/runner';
-import { readWebConfig, type WebConfig } from '../http/web-config';
-import { parseDuration, parseInteger, parseListenAddress, type ListenAddress } from './parse';
+import { DEFAULT_MAX_REQUESTS } from '../http/app';
+import type { ExporterConfig } from '../http/server';
+import { readWebConfig } from '../http/web-config';
+import { parseDuration, parseInteger, parseListenAddress, type ListenAddress } from '../config/parse';
 
 /** pitower's default port: free of Prometheus (9090), node_exporter (9100), mysqld_exporter (9104),
  * elasticsearch_exporter (9114), Grafana's 3000, 9243 and kafka_exporter (9308). */
 export const DEFAULT_PORT = 9742;
 
-/** Default of --web.max-requests, node_exporter's. */
-export const DEFAULT_MAX_REQUESTS = 40;
 
 export const EXPORTER_OPTIONS: OptionSpec[] = [
   {
@@ -62,19 +62,6 @@ export const EXPORTER_OPTIONS: OptionSpec[] = [
   ),
 ];
 
-export interface ExporterConfig {
-  listenAddress: ListenAddress;
-  telemetryPath: string;
-  sysfs: string;
-  procfs: string;
-  logLevel: 'debug' | 'info' | 'warn' | 'error';
-  logFormat: 'logfmt' | 'json';
-  collectors: string[];
-  collectorTimeoutSeconds: number;
-  maxRequests: number;
-  /** --web.config.file, read and checked (certificates loaded once). */
-  webConfig?: WebConfig;
-}
 
 export function toExporterConfig(values: OptionValues): ExporterConfig {
   return {

@@ -1,6 +1,6 @@
 import { KAFKA_MODULE } from '../kafka/module';
 import { LOAD_MODULE } from '../load/module';
-import type { DaemonModule } from './extension';
+import type { DaemonModule } from '../daemon/extension';
 
 /** Optional parts of `pitower exporter`; each adds its own `--<module>.*` flags. */
 export const DAEMON_MODULES: DaemonModule[] = [
