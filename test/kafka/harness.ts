@@ -22,9 +22,16 @@ export interface KafkaHarness {
   close(): Promise<void>;
 }
 
+/**
+ * A collector config for the harness: fast polls, and kafka_exporter's shape (no cluster label, this exporter
+ * always reports) so the scenarios read the families as kafka_exporter names them. The lease and the cluster
+ * label are tested with the real daemon in reporter.test.ts.
+ */
 export function kafkaConfig(brokers: string[], overrides: Partial<KafkaConfig> = {}): KafkaConfig {
   return {
     brokers,
+    cluster: '',
+    reporter: { mode: 'always' },
     metadataIntervalSeconds: 0.15,
     offsetsIntervalSeconds: 0.3,
     offsetsScrapeWaitSeconds: 1,

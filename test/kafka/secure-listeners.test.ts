@@ -18,11 +18,14 @@ const SENSORS = [`--path.sysfs=${join(FIXTURES, 'sysfs', 'pi4')}`, `--path.procf
 let lab: KafkaLab;
 let security: KafkaLabSecurity;
 let dir: string;
+/** The label every Kafka series carries by default: the lab's cluster id. */
+let cluster: string;
 
 beforeAll(async () => {
   lab = await startKafkaLab({ nodes: 1, secure: true });
   if (!lab.security) throw new Error('the lab started without its secured listeners');
   security = lab.security;
+  cluster = `cluster="${lab.clusterId}"`;
   dir = mkdtempSync(join(tmpdir(), 'pitower-secure-kafka-'));
 }, 180_000);
 
@@ -73,11 +76,13 @@ describe('kafka > the real broker behind SASL and TLS listeners', () => {
       `--sasl.password-file=${passwordFile(`${mechanism}.pw`, security.saslUsers[user])}`,
     ]);
     try {
-      const m = await until(daemon, 'pitower_kafka_up 1 over SASL', (s) => s.get('pitower_kafka_up') === 1);
-      expect(m.get('kafka_brokers')).toBe(1);
-      expect(m.get(`kafka_broker_info{id="1",address="${security.saslBootstrap[0]}"}`)).toBe(1);
+      // Up, and reporting: the reporter lease (a consumer group) works over SASL as the polls do.
+      const m = await until(daemon, 'pitower_kafka_up 1 and the lease over SASL', (s) => s.get(`pitower_kafka_reporter{${cluster}}`) === 1 && s.has(`kafka_brokers{${cluster}}`));
+      expect(m.get(`pitower_kafka_up{${cluster}}`)).toBe(1);
+      expect(m.get(`kafka_brokers{${cluster}}`)).toBe(1);
+      expect(m.get(`kafka_broker_info{${cluster},id="1",address="${security.saslBootstrap[0]}"}`)).toBe(1);
       // the broker probe (ApiVersions, answered before authentication) on the SASL listener
-      expect(m.get(`pitower_kafka_broker_up{broker="1",address="${security.saslBootstrap[0]}"}`)).toBe(1);
+      expect(m.get(`pitower_kafka_broker_up{${cluster},broker="1",address="${security.saslBootstrap[0]}"}`)).toBe(1);
     } finally {
       await stopDaemon(daemon);
     }
@@ -113,11 +118,13 @@ describe('kafka > the real broker behind SASL and TLS listeners', () => {
       `--tls.key-file=${security.clientKeyFile}`,
     ]);
     try {
-      const m = await until(daemon, 'pitower_kafka_up 1 over TLS', (s) => s.get('pitower_kafka_up') === 1);
-      expect(m.get('kafka_brokers')).toBe(1);
-      expect(m.get(`kafka_broker_info{id="1",address="${security.tlsBootstrap[0]}"}`)).toBe(1);
+      // Up, and reporting: the reporter lease (a consumer group) works over TLS as the polls do.
+      const m = await until(daemon, 'pitower_kafka_up 1 and the lease over TLS', (s) => s.get(`pitower_kafka_reporter{${cluster}}`) === 1 && s.has(`kafka_brokers{${cluster}}`));
+      expect(m.get(`pitower_kafka_up{${cluster}}`)).toBe(1);
+      expect(m.get(`kafka_brokers{${cluster}}`)).toBe(1);
+      expect(m.get(`kafka_broker_info{${cluster},id="1",address="${security.tlsBootstrap[0]}"}`)).toBe(1);
       // the broker probe speaks TLS with the client certificate too
-      expect(m.get(`pitower_kafka_broker_up{broker="1",address="${security.tlsBootstrap[0]}"}`)).toBe(1);
+      expect(m.get(`pitower_kafka_broker_up{${cluster},broker="1",address="${security.tlsBootstrap[0]}"}`)).toBe(1);
     } finally {
       await stopDaemon(daemon);
     }

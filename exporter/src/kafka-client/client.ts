@@ -69,3 +69,16 @@ export function createCollectorClient(config: { brokers: string[] } & KafkaSecur
     logger,
   });
 }
+
+/** The reporter lease's client (a consumer group member): kafkajs retries a few times before its consumer restarts. */
+export function createLeaseClient(config: { brokers: string[] } & KafkaSecurity, logger: ClientLogger): Kafka {
+  return createKafkaClient({
+    clientId: 'pitower-reporter',
+    brokers: config.brokers,
+    security: config,
+    connectionTimeoutMs: 3000,
+    requestTimeoutMs: 10_000,
+    retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2000 },
+    logger,
+  });
+}

@@ -1,8 +1,9 @@
 import type { DaemonExtension, DaemonModule } from '../daemon/extension';
-import { createCollectorClient } from '../kafka-client/client';
+import { createCollectorClient, createLeaseClient } from '../kafka-client/client';
 import { KafkaMetrics } from './metrics';
 import { KAFKA_OPTIONS, toKafkaConfig, type KafkaConfig } from './options';
 import { KafkaPoller } from './poller';
+import { ReporterLease } from './reporter-lease';
 import { describeMetadataPatch, installTolerantMetadata, type MetadataPatchStatus } from './tolerant-metadata';
 
 /**
@@ -13,25 +14,46 @@ import { describeMetadataPatch, installTolerantMetadata, type MetadataPatchStatu
 export function createKafkaExtension(config: KafkaConfig): DaemonExtension & { metrics(): KafkaMetrics | undefined } {
   let metrics: KafkaMetrics | undefined;
   let poller: KafkaPoller | undefined;
+  let lease: ReporterLease | undefined;
   return {
     name: 'kafka',
     async start({ registry, logger }) {
-      metrics = new KafkaMetrics(registry, Date.now, config.constantLabels);
-      reportMetadataPatch(installTolerantMetadata(), metrics, logger);
+      const m = new KafkaMetrics(registry, Date.now, { constant: config.constantLabels, cluster: config.cluster });
+      metrics = m;
+      reportMetadataPatch(installTolerantMetadata(), m, logger);
       const timeoutMs = Math.round(Math.min(30, Math.max(2, config.metadataIntervalSeconds * 2)) * 1000);
       const kafka = createCollectorClient(config, logger, timeoutMs);
-      poller = new KafkaPoller(kafka, config, metrics, logger);
+      poller = new KafkaPoller(kafka, config, m, logger);
+      const { reporter } = config;
+      if (reporter.mode === 'lease') {
+        m.setReporting(false);
+        lease = new ReporterLease(
+          createLeaseClient(config, logger),
+          { topic: reporter.topic, groupId: reporter.groupId, sessionTimeoutMs: reporter.sessionTimeoutSeconds * 1000 },
+          logger,
+          { onChange: (holding) => m.setReporting(holding), onFailure: (step) => m.onError('lease', step) },
+          () => m.seesCluster(),
+        );
+        lease.start();
+      }
       poller.start();
-      logger.info({ brokers: config.brokers.join(','), interval: config.metadataIntervalSeconds }, 'kafka collector started');
+      logger.info(
+        { brokers: config.brokers.join(','), interval: config.metadataIntervalSeconds, reporter: reporter.mode === 'lease' ? `lease ${reporter.groupId}/${reporter.topic}` : 'always' },
+        'kafka collector started',
+      );
     },
     async stop() {
+      // The lease first: leaving the group hands reporting to another exporter at once.
+      await lease?.stop();
+      lease = undefined;
       await poller?.stop();
       poller = undefined;
     },
     collector: {
       name: 'kafka',
       async update() {
-        await poller?.refreshOffsets(config.offsetsScrapeWaitSeconds * 1000);
+        // Only the reporter pays for fresh offsets at scrape time; the others keep them warm in the background.
+        if (metrics?.isReporting()) await poller?.refreshOffsets(config.offsetsScrapeWaitSeconds * 1000);
         metrics?.publish();
       },
     },
@@ -43,7 +65,8 @@ export function createKafkaExtension(config: KafkaConfig): DaemonExtension & { m
       if (!snapshot || snapshot.takenAt === 0) return `kafka: ${config.brokers.join(',')}, no metadata yet`;
       const age = Math.round((Date.now() - snapshot.takenAt) / 1000);
       const partitions = snapshot.topics.reduce((n, t) => n + t.partitions.length, 0);
-      return `kafka: ${snapshot.brokers.length} brokers, ${snapshot.topics.length} topics, ${partitions} partitions, last poll ${age}s ago`;
+      const role = metrics?.isReporting() ? 'reporting' : 'not reporting (another exporter holds the lease)';
+      return `kafka: ${snapshot.brokers.length} brokers, ${snapshot.topics.length} topics, ${partitions} partitions, last poll ${age}s ago, ${role}`;
     },
     metrics: () => metrics,
   };

@@ -40,7 +40,20 @@ describe('kafka > options', () => {
 
   it("takes kafka_exporter's --refresh.metadata and --kafka.labels", () => {
     const c = resolve(['--kafka.server', 'a:1', '--refresh.metadata', '30s', '--kafka.labels', 'cluster=lab, site=shed one', '--kafka.offsets-scrape-wait', '0']);
-    expect(c).toMatchObject({ metadataIntervalSeconds: 30, offsetsScrapeWaitSeconds: 0, constantLabels: [['cluster', 'lab'], ['site', 'shed one']] });
+    // kafka_exporter's cluster=... names the cluster label, as --kafka.cluster does; the rest stay constant labels.
+    expect(c).toMatchObject({ metadataIntervalSeconds: 30, offsetsScrapeWaitSeconds: 0, cluster: 'lab', constantLabels: [['site', 'shed one']] });
+  });
+
+  it('reports through the lease by default, labelled with the cluster id; --kafka.cluster and --kafka.reporter change that', () => {
+    expect(resolve(['--kafka.server', 'a:1'])).toMatchObject({
+      cluster: undefined,
+      reporter: { mode: 'lease', topic: '__pitower_reporter', groupId: 'pitower-reporter', sessionTimeoutSeconds: 6 },
+    });
+    expect(resolve(['--kafka.server', 'a:1', '--kafka.cluster', 'shed', '--kafka.reporter', 'always'])).toMatchObject({ cluster: 'shed', reporter: { mode: 'always' } });
+    expect(resolve(['--kafka.server', 'a:1', '--kafka.cluster', ''])).toMatchObject({ cluster: '' });
+    expect(resolve(['--kafka.server', 'a:1', '--kafka.reporter-topic', 'lab.lease', '--kafka.reporter-group', 'g', '--kafka.reporter-timeout', '10s'])).toMatchObject({
+      reporter: { mode: 'lease', topic: 'lab.lease', groupId: 'g', sessionTimeoutSeconds: 10 },
+    });
   });
 
   it.each([
@@ -68,6 +81,10 @@ describe('kafka > options', () => {
     [['--kafka.server', 'a:1', '--sasl.enabled'], '--sasl.username is required with --sasl.enabled'],
     [['--kafka.server', 'a:1', '--sasl.enabled', '--sasl.username', 'u'], '--sasl.enabled needs a password'],
     [['--kafka.server', 'a:1', '--tls.ca-file', '/x'], '--tls.ca-file needs --tls.enabled'],
+    [['--kafka.server', 'a:1', '--kafka.cluster', 'a', '--kafka.labels', 'cluster=b'], '--kafka.cluster and a cluster= in --kafka.labels name the cluster twice: give one'],
+    [['--kafka.server', 'a:1', '--kafka.reporter-topic', 'no/slash'], '--kafka.reporter-topic: "no/slash" is not a Kafka topic name (1..249 of a-z A-Z 0-9 . _ -)'],
+    [['--kafka.server', 'a:1', '--kafka.reporter-timeout', '500ms'], '--kafka.reporter-timeout: 0.5s is outside 1s..300s'],
+    [['--kafka.server', 'a:1', '--kafka.reporter-group', ' '], '--kafka.reporter-group: must not be empty'],
     [['--kafka.server', 'a:1', '--tls.enabled', '--tls.ca-file', '/nonexistent/ca.pem'], '--tls.ca-file /nonexistent/ca.pem: cannot read: no such file'],
   ])('bad input %j -> one-line error', (argv, message) => {
     expect(() => resolve(argv)).toThrow(message);

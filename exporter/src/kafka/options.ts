@@ -1,4 +1,5 @@
 import type { OptionSpec, OptionValues } from '../config/options';
+import { PitowerConfigError } from '../errors';
 import { parseDuration, parseHostPort, parseInteger, parseRegex } from '../config/parse';
 import { kafkaSecurityOptions, toKafkaSecurity, type KafkaSaslConfig, type KafkaTlsConfig } from '../kafka-client/security';
 
@@ -28,6 +29,43 @@ export const KAFKA_OPTIONS: OptionSpec[] = [
     parse: parseConstantLabels,
   },
   {
+    flag: 'kafka.cluster',
+    arg: '<name>',
+    help: 'value of the cluster label on every Kafka series (default: the cluster id the brokers report; "" for no cluster label)',
+    parse: parseClusterName,
+  },
+  {
+    flag: 'kafka.reporter',
+    arg: '<mode>',
+    help: 'lease: of all exporters pointed at one cluster, only the holder of a consumer-group lease reports its cluster-wide families; always: this exporter always reports them (kafka_exporter\'s behaviour)',
+    default: 'lease',
+    choices: ['lease', 'always'],
+  },
+  {
+    flag: 'kafka.reporter-topic',
+    arg: '<topic>',
+    help: 'one-partition topic whose consumer-group lease picks the reporter (created when missing, never written to)',
+    default: '__pitower_reporter',
+    parse: parseTopicName,
+  },
+  {
+    flag: 'kafka.reporter-group',
+    arg: '<group>',
+    help: 'consumer group of the reporter lease (every exporter of one cluster must use the same)',
+    default: 'pitower-reporter',
+    parse: (raw) => {
+      if (raw.trim() === '') throw new Error('must not be empty');
+      return raw;
+    },
+  },
+  {
+    flag: 'kafka.reporter-timeout',
+    arg: '<duration>',
+    help: "session timeout of the lease: a dead exporter's lease passes to another after about this long (the brokers allow 6s..30s by default)",
+    default: '6s',
+    parse: parsePositiveDuration,
+  },
+  {
     flag: 'kafka.min-isr-default',
     arg: '<n>',
     help: "min.insync.replicas assumed for topics whose config cannot be read (Kafka's own default is 1)",
@@ -54,8 +92,12 @@ export interface KafkaConfig {
   offsetsIntervalSeconds: number;
   /** Scrape-time offsets read: how long a scrape waits for it (0 = none). */
   offsetsScrapeWaitSeconds: number;
-  /** --kafka.labels, in the order given. */
+  /** --kafka.labels, in the order given, without `cluster` (that one is `cluster`). */
   constantLabels: Array<[string, string]>;
+  /** The cluster label's value: undefined = the cluster id from the metadata, "" = no cluster label. */
+  cluster?: string;
+  /** Who reports the cluster-wide families: the lease holder among all exporters of the cluster, or always this one. */
+  reporter: KafkaReporterConfig;
   minIsrDefault: number;
   maxPartitions: number;
   topicFilter: RegExp;
@@ -66,6 +108,19 @@ export interface KafkaConfig {
   sasl?: KafkaSaslConfig;
 }
 export type { KafkaSaslConfig, KafkaTlsConfig };
+
+export type KafkaReporterConfig = { mode: 'always' } | { mode: 'lease'; topic: string; groupId: string; sessionTimeoutSeconds: number };
+
+/** Kafka topic names: 1..249 of [a-zA-Z0-9._-]. */
+export function parseTopicName(raw: string): string {
+  if (!/^[a-zA-Z0-9._-]{1,249}$/.test(raw) || raw === '.' || raw === '..') throw new Error(`"${raw}" is not a Kafka topic name (1..249 of a-z A-Z 0-9 . _ -)`);
+  return raw;
+}
+
+function parseClusterName(raw: string): string {
+  if (raw.includes('\n')) throw new Error('must be one line');
+  return raw;
+}
 
 /** Label names the Kafka families use themselves: a constant label of that name would make two labels of one name. */
 const RESERVED_LABELS = new Set(['topic', 'partition', 'broker', 'id', 'address', 'consumergroup', 'le', 'quantile']);
@@ -96,12 +151,29 @@ export function toKafkaConfig(values: OptionValues): KafkaConfig | undefined {
   const brokers = (values.get('kafka.server') as string[] | undefined) ?? [];
   if (brokers.length === 0) return undefined;
   const refresh = values.get('refresh.metadata') as number | undefined;
+  const labels = (values.get('kafka.labels') as Array<[string, string]> | undefined) ?? [];
+  // `--kafka.labels cluster=lab` (kafka_exporter's way) names the cluster as --kafka.cluster=lab does.
+  const labelled = labels.find(([name]) => name === 'cluster');
+  const flagged = values.get('kafka.cluster') as string | undefined;
+  if (labelled && flagged !== undefined) throw new PitowerConfigError('--kafka.cluster and a cluster= in --kafka.labels name the cluster twice: give one');
+  const sessionTimeoutSeconds = values.get('kafka.reporter-timeout') as number;
+  if (sessionTimeoutSeconds < 1 || sessionTimeoutSeconds > 300) throw new PitowerConfigError(`--kafka.reporter-timeout: ${sessionTimeoutSeconds}s is outside 1s..300s`);
   const config: KafkaConfig = {
     brokers,
     metadataIntervalSeconds: refresh ?? (values.get('kafka.metadata-interval') as number),
     offsetsIntervalSeconds: values.get('kafka.offsets-interval') as number,
     offsetsScrapeWaitSeconds: values.get('kafka.offsets-scrape-wait') as number,
-    constantLabels: (values.get('kafka.labels') as Array<[string, string]> | undefined) ?? [],
+    constantLabels: labels.filter(([name]) => name !== 'cluster'),
+    cluster: labelled ? labelled[1] : flagged,
+    reporter:
+      values.get('kafka.reporter') === 'always'
+        ? { mode: 'always' }
+        : {
+            mode: 'lease',
+            topic: values.get('kafka.reporter-topic') as string,
+            groupId: values.get('kafka.reporter-group') as string,
+            sessionTimeoutSeconds,
+          },
     minIsrDefault: values.get('kafka.min-isr-default') as number,
     maxPartitions: values.get('kafka.max-partitions') as number,
     topicFilter: values.get('topic.filter') as RegExp,

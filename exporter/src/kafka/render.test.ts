@@ -137,7 +137,7 @@ describe('kafka > render', () => {
     ]);
     expect(withConstantLabels(families, [])).toBe(families);
     const registry = new Registry();
-    const metrics = new KafkaMetrics(registry, () => 1000, [['cluster', 'lab']]);
+    const metrics = new KafkaMetrics(registry, () => 1000, { cluster: 'lab' });
     metrics.onMetadata(snap([p('t', 0, 1, [1])], { takenAt: 900 }));
     metrics.publish();
     const text = metrics.exposition().plain.toString();
@@ -190,5 +190,42 @@ describe('kafka > render', () => {
     expect(text).toContain('\npitower_kafka_up 1\n');
     expect(text).toContain('\npitower_kafka_poll_errors_total{kind="topic",reason="UNKNOWN_TOPIC_OR_PARTITION"} 1\n');
     expect(promtoolProblems(text)).toEqual([]);
+  });
+
+  it("labels every series with the cluster id once the metadata names it, carrying the exporter's own counts over", async () => {
+    const registry = new Registry();
+    const metrics = new KafkaMetrics(registry, () => 1000, { constant: [['site', 'shed']] });
+    metrics.onError('metadata', 'timeout');
+    metrics.onMetadataPatch(true, '2.2.4');
+    expect(await registry.metrics()).toContain('pitower_kafka_poll_errors_total{site="shed",kind="metadata",reason="timeout"} 1\n');
+    metrics.onMetadata(snap([p('t', 0, 1, [1])], { takenAt: 900, clusterId: 'MkU3OEVBNTcwNTJENDM2Qk' }));
+    expect(metrics.clusterLabel()).toBe('MkU3OEVBNTcwNTJENDM2Qk');
+    const own = await registry.metrics();
+    expect(own).toContain('pitower_kafka_poll_errors_total{cluster="MkU3OEVBNTcwNTJENDM2Qk",site="shed",kind="metadata",reason="timeout"} 1\n');
+    expect(own).toContain('pitower_kafka_metadata_patch_ok{cluster="MkU3OEVBNTcwNTJENDM2Qk",site="shed",kafkajs_version="2.2.4"} 1\n');
+    expect(own).toContain('pitower_kafka_up{cluster="MkU3OEVBNTcwNTJENDM2Qk",site="shed"} 1\n');
+    expect(own).not.toMatch(/pitower_kafka_up\{site/);
+    expect(metrics.exposition().plain.toString()).toContain('\nkafka_brokers{cluster="MkU3OEVBNTcwNTJENDM2Qk",site="shed"} 1\n');
+    // --kafka.cluster="" : no cluster label whatever the brokers say.
+    const none = new KafkaMetrics(new Registry(), () => 1000, { cluster: '' });
+    none.onMetadata(snap([p('t', 0, 1, [1])], { clusterId: 'x' }));
+    expect(none.exposition().plain.toString()).toContain('\nkafka_brokers 1\n');
+  });
+
+  it('a non-reporter keeps every family name and no samples; taking the lease brings them back', async () => {
+    const registry = new Registry();
+    const metrics = new KafkaMetrics(registry, () => 1000, { cluster: 'lab' });
+    metrics.onMetadata(snap([p('t', 0, 1, [1])]));
+    metrics.onOffsets(toOffsetsSnapshot([{ topic: 't', partition: 0, high: 3, low: 0 }], [], 1000));
+    metrics.setReporting(false);
+    const idle = metrics.exposition().plain.toString();
+    expect(idle).toContain('# TYPE kafka_topic_partition_leader gauge\n');
+    expect(idle).toContain('# TYPE kafka_topic_partition_current_offset gauge\n');
+    expect(idle.split('\n').filter((l) => l !== '' && !l.startsWith('#'))).toEqual([]);
+    expect(await registry.metrics()).toContain('pitower_kafka_reporter{cluster="lab"} 0\n');
+    expect(await registry.metrics()).toContain('pitower_kafka_up{cluster="lab"} 1\n'); // its own view of the cluster stays
+    metrics.setReporting(true);
+    expect(metrics.exposition().plain.toString()).toContain('\nkafka_topic_partition_current_offset{cluster="lab",topic="t",partition="0"} 3\n');
+    expect(await registry.metrics()).toContain('pitower_kafka_reporter{cluster="lab"} 1\n');
   });
 });

@@ -35,6 +35,8 @@ export interface ClusterSnapshot {
   brokers: readonly BrokerState[];
   /** -1 when unknown. */
   controllerId: number;
+  /** The cluster id the brokers report (Metadata v2+); undefined from older brokers. */
+  clusterId?: string;
   /** Sorted by name; partitions sorted by number. */
   topics: readonly TopicState[];
   /** Partitions left out by --kafka.max-partitions. */
@@ -83,6 +85,7 @@ export interface OffsetsSnapshot {
 export interface RawMetadata {
   brokers: Array<{ nodeId: number; host: string; port: number }>;
   controllerId?: number | null;
+  clusterId?: string | null;
   topicMetadata: Array<{
     topicErrorCode?: number;
     topic: string;
@@ -148,7 +151,7 @@ export function toClusterSnapshot(raw: RawMetadata, options: SnapshotOptions, ta
       })),
     });
   }
-  return { takenAt, brokers, controllerId: raw.controllerId ?? -1, topics, droppedPartitions: dropped };
+  return { takenAt, brokers, controllerId: raw.controllerId ?? -1, ...(raw.clusterId ? { clusterId: raw.clusterId } : {}), topics, droppedPartitions: dropped };
 }
 
 export interface RawGroup {
