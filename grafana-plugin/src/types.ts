@@ -7,7 +7,7 @@ export type Reducer = 'last' | 'mean' | 'max';
  * Every metric option holds a name (or several, comma-separated) that a series matches either by its
  * `__name__` label (a bare selector such as `pitower_kafka_partition_replica_leader`) or by its query's
  * refId (set the refId to the same string when the query aggregates the name away, e.g.
- * `max by (topic,partition,broker)(...)`).
+ * `max by (cluster,topic,partition,broker)(...)`).
  */
 export interface PanelOptions {
   view: ViewKind;

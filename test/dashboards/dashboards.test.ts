@@ -184,7 +184,7 @@ describe('dashboards > PromQL against a real Prometheus', () => {
 
   it('finds the expressions', () => {
     expect(expressions.length).toBeGreaterThanOrEqual(60);
-    expect(variableQueries.length).toBe(6);
+    expect(variableQueries.length).toBe(7);
   });
 
   it('evaluates every panel expression without error', async () => {

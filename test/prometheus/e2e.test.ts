@@ -268,8 +268,13 @@ describe('prometheus bundle > end to end', () => {
     const p99 = single(await prom.query('backend:pitower_load_latency_seconds:p99_rate1m{backend="null"}'));
     expect(p50).toBeGreaterThan(0);
     expect(p99).toBeGreaterThanOrEqual(p50);
-    expect(single(await prom.query('cluster:kafka_partitions:count'))).toBe(3);
-    expect(single(await prom.query('cluster:kafka_brokers:max'))).toBe(3);
+    // temperature (2) and pinned (1), the reporter lease's topic (1), and __consumer_offsets (the lease is a consumer group).
+    const offsetsPartitions = single(await prom.query('kafka_topic_partitions{topic="__consumer_offsets"}'));
+    expect(offsetsPartitions).toBeGreaterThan(0);
+    expect(single(await prom.query('kafka_topic_partitions{topic="__pitower_reporter"}'))).toBe(1);
+    expect(single(await prom.query('cluster:kafka_partitions:count'))).toBe(3 + 1 + offsetsPartitions);
+    // Every Kafka record carries the cluster id the brokers report (the exporter's default cluster label).
+    expect(single(await prom.query(`cluster:kafka_brokers:max{cluster="${kafka.clusterId}"}`))).toBe(3);
     expect(single(await prom.query('cluster:kafka_brokers_up:sum'))).toBe(3);
     expect(single(await prom.query('cluster:kafka_offline_partitions:sum'))).toBe(0);
     expect(single(await prom.query('cluster:kafka_under_min_isr_partitions:sum'))).toBe(0);
@@ -310,7 +315,7 @@ describe('prometheus bundle > end to end', () => {
     expect(states[states.length - 1]).toBe('firing');
     expect(states[0]).toBe('pending');
     expect(firing.map(labelsOf)).toEqual([
-      { alertname: 'KafkaPartitionOffline', alertstate: 'firing', severity: 'critical', topic: 'pinned' },
+      { alertname: 'KafkaPartitionOffline', alertstate: 'firing', cluster: kafka.clusterId, severity: 'critical', topic: 'pinned' },
     ]);
   });
 });

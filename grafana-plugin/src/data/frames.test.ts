@@ -1,5 +1,5 @@
 import { DataFrame, FieldType } from '@grafana/data';
-import { compareIds, lastValue, matches, reduceSeries, toSeries } from './frames';
+import { compareIds, lastValue, matches, mergeReporters, reduceSeries, toSeries } from './frames';
 import { seriesFrame, T0 } from './fixtures';
 import { Series } from '../types';
 
@@ -70,5 +70,21 @@ describe('data > frames', () => {
     ['1', '1', 0],
   ])('compareIds(%s, %s) = %d', (a, b, expected) => {
     expect(compareIds(a, b)).toBe(expected);
+  });
+
+  test('mergeReporters joins one series over a hand-over between exporters, and counts overlaps', () => {
+    const at = (instance: string, times: number[], values: Array<number | null>, labels: Record<string, string> = { topic: 't' }): Series => ({
+      refId: 'A',
+      labels: { ...labels, instance },
+      times,
+      values,
+    });
+    const handOver = mergeReporters([at('pi-b', [2, 3], [5, 6]), at('pi-a', [0, 1, 2], [3, 4, null])]);
+    expect(handOver).toEqual({ series: [{ refId: 'A', labels: { topic: 't' }, times: [0, 1, 2, 3], values: [3, 4, 5, 6] }], overlaps: 0 });
+    // both report at t=1: the one that started later wins there
+    const both = mergeReporters([at('pi-a', [0, 1], [1, 1]), at('pi-b', [1, 2], [2, 2])]);
+    expect(both).toEqual({ series: [{ refId: 'A', labels: { topic: 't' }, times: [0, 1, 2], values: [1, 2, 2] }], overlaps: 1 });
+    // other labels, other refIds: kept apart
+    expect(mergeReporters([at('pi-a', [0], [1]), at('pi-a', [0], [1], { topic: 'u' }), { ...at('pi-a', [0], [1]), refId: 'B' }]).series).toHaveLength(3);
   });
 });

@@ -120,6 +120,66 @@ export function reduceSeries(s: Series, reducer: Reducer): number | undefined {
   return reducer === 'mean' ? sum / n : max;
 }
 
+/**
+ * The labels that tell the exporter reporting a Kafka cluster's series apart. Of all the pitower exporters
+ * polling a cluster, one reports its kafka_* series at a time (the reporter lease); when reporting passes
+ * to another, each series goes on under the new exporter's `instance`.
+ */
+export const REPORTER_LABELS = ['instance'];
+
+/**
+ * Joins series that differ only in the reporting exporter (REPORTER_LABELS) into one series over time, the
+ * way a Kafka cluster's series pass from one exporter to another: at a time both report, the series that
+ * started later wins. `overlaps` counts the series that shared a time with another (two exporters reporting
+ * at once: one run with --kafka.reporter=always, or with another reporter group).
+ */
+export function mergeReporters(series: Series[]): { series: Series[]; overlaps: number } {
+  const groups = new Map<string, Series[]>();
+  for (const s of series) {
+    const labels = Object.fromEntries(Object.entries(s.labels).filter(([name]) => !REPORTER_LABELS.includes(name)));
+    const key = `${s.refId}\u0001${Object.keys(labels)
+      .sort()
+      .map((k) => `${k}=${labels[k]}`)
+      .join('\u0000')}`;
+    groups.set(key, [...(groups.get(key) ?? []), { ...s, labels }]);
+  }
+  let overlaps = 0;
+  const out: Series[] = [];
+  for (const group of groups.values()) {
+    if (group.length === 1) {
+      out.push(group[0]);
+      continue;
+    }
+    const firstTime = (s: Series) => s.times.find((_, i) => s.values[i] !== null) ?? Infinity;
+    const byStart = [...group].sort((a, b) => firstTime(a) - firstTime(b));
+    const points = new Map<number, number | null>();
+    const reported = new Set<number>();
+    for (const s of byStart) {
+      let shared = false;
+      s.times.forEach((t, i) => {
+        const v = s.values[i];
+        if (v === null) {
+          if (!points.has(t)) {
+            points.set(t, null);
+          }
+          return;
+        }
+        if (reported.has(t)) {
+          shared = true;
+        }
+        reported.add(t);
+        points.set(t, v);
+      });
+      if (shared) {
+        overlaps++;
+      }
+    }
+    const times = [...points.keys()].sort((a, b) => a - b);
+    out.push({ refId: group[0].refId, labels: group[0].labels, times, values: times.map((t) => points.get(t) ?? null) });
+  }
+  return { series: out, overlaps };
+}
+
 /** Stable key for a label subset, used to detect duplicated series. */
 export function labelKey(labels: Record<string, string>, names: string[]): string {
   return names.map((n) => labels[n] ?? '').join('\u0000');

@@ -64,6 +64,20 @@ describe('data > to-isr-view-model', () => {
     expect(model.totals).toEqual({ shrinks: 0, expands: 0, maxUnderReplicated: 2, maxOffline: 1 });
   });
 
+  test('a hand-over of the reporter lease: levels joined, counters counted per exporter (no jump between their bases)', () => {
+    const on = (s: Series, instance: string, times: number[]): Series => ({ ...s, labels: { ...s.labels, instance }, times });
+    const model = vm([
+      // pi-a counted 1 shrink, then pi-b (whose counter stands at 10 from its own start) counts 2 more
+      on(m('pitower_kafka_partition_isr_shrinks_total', p0, [0, 1]), 'pi-a', [0, 1000]),
+      on(m('pitower_kafka_partition_isr_shrinks_total', p0, [10, 12]), 'pi-b', [2000, 3000]),
+      on(m('kafka_topic_partition_under_replicated_partition', p0, [0, 1]), 'pi-a', [0, 1000]),
+      on(m('kafka_topic_partition_under_replicated_partition', p0, [1, 0]), 'pi-b', [2000, 3000]),
+    ]);
+    expect(model.totals.shrinks).toBe(3);
+    expect(model.buckets.map((b) => [b.shrinks, b.underReplicated])).toEqual([[0, 0], [1, 1], [0, 1], [2, 0]]);
+    expect(model.warnings).toEqual([]);
+  });
+
   test('duplicated series are ignored and reported', () => {
     const a = m('pitower_kafka_partition_isr_shrinks_total', p0, [0, 1]);
     const model = vm([a, { ...a, refId: 'B' }]);

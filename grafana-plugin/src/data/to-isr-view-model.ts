@@ -1,5 +1,5 @@
 import { IsrBucket, IsrEvent, IsrPartitionSummary, IsrViewModel, PanelOptions, Series } from '../types';
-import { compareIds, labelKey, pick } from './frames';
+import { compareIds, labelKey, mergeReporters, pick, REPORTER_LABELS } from './frames';
 
 export const NO_ISR_SERIES_NOTICE =
   'No ISR series in the query results. Query pitower_kafka_partition_isr_shrinks_total and ' +
@@ -28,8 +28,13 @@ type IsrOptions = Pick<
  * samples), else from the per-replica transitions. Events name the broker only when the per-replica
  * series exist.
  */
-export function toIsrViewModel(series: Series[], options: IsrOptions): IsrViewModel {
+export function toIsrViewModel(input: Series[], options: IsrOptions): IsrViewModel {
   const warnings: string[] = [];
+  // A cluster's series pass from exporter to exporter with the reporter lease: one series each over time.
+  const { series, overlaps } = mergeReporters(input);
+  if (overlaps > 0) {
+    warnings.push(`${overlaps} series reported by two exporters at once (one run with --kafka.reporter=always?)`);
+  }
   let filter: RegExp | undefined;
   if (options.topicFilter.trim() !== '') {
     try {
@@ -60,8 +65,11 @@ export function toIsrViewModel(series: Series[], options: IsrOptions): IsrViewMo
   const replicas = dedupe(pick(series, options.replicaInSyncMetric), ['topic', 'partition', 'broker']).filter(
     (s) => s.labels.broker !== undefined,
   );
-  const shrinks = dedupe(pick(series, options.isrShrinksMetric), partitionLabels);
-  const expands = dedupe(pick(series, options.isrExpandsMetric), partitionLabels);
+  // Counters stay one series per reporting exporter: each exporter's counter has its own base (it counted
+  // since its own start), so their increases add up where spliced values would jump at a hand-over.
+  const counterLabels = [...partitionLabels, ...REPORTER_LABELS];
+  const shrinks = dedupe(pick(input, options.isrShrinksMetric), counterLabels);
+  const expands = dedupe(pick(input, options.isrExpandsMetric), counterLabels);
   const urp = dedupe(pick(series, options.underReplicatedMetric), partitionLabels);
   const offline = dedupe(pick(series, options.partitionOfflineMetric), partitionLabels);
   const underMin = dedupe(pick(series, options.underMinIsrMetric), partitionLabels);

@@ -84,11 +84,22 @@ describe('data > to-leadership-view-model', () => {
     expect(model.warnings).toEqual([]);
   });
 
-  test('duplicated series are merged and reported once', () => {
+  test('two exporters reporting one series at once: the later one is shown, and the overlap reported once', () => {
     const series = [up(1), up(2), ...replica('t', 0, 1, 1, 1, 1), ...replica('t', 0, 2, 0, 0, 0), ...replica('t', 0, 2, 1, 0, 0)];
     const model = vm(series);
     expect(model.topics[0].partitions[0].cells).toEqual(['leader-preferred', 'in-sync']);
-    expect(model.warnings).toEqual(['3 duplicated series merged (are two collectors scraping the same cluster?)']);
+    expect(model.warnings).toEqual(['3 series reported by two exporters at once (one run with --kafka.reporter=always?)']);
+  });
+
+  test("after a hand-over of the reporter lease the new reporter's values are shown, with no warning", () => {
+    const at = (s: Series, instance: string, times: number[], values: Array<number | null>): Series => ({ ...s, labels: { ...s.labels, instance }, times, values });
+    // broker 2 drops out of the ISR after pi-a handed reporting to pi-b (pi-a's last samples say in sync)
+    const old = replica('t', 0, 2, 1, 0, 0).map((s) => at(s, 'pi-a', [0, 1], [s.values[0], s.values[0]]));
+    const now = replica('t', 0, 2, 0, 0, 0).map((s) => at(s, 'pi-b', [2, 3], [s.values[0], s.values[0]]));
+    const leader = replica('t', 0, 1, 1, 1, 1).map((s) => at(s, 'pi-b', [2, 3], [s.values[0], s.values[0]]));
+    const model = vm([up(1), up(2), ...old, ...now, ...leader]);
+    expect(model.topics[0].partitions[0].cells).toEqual(['leader-preferred', 'out-of-sync']);
+    expect(model.warnings).toEqual([]);
   });
 
   test('two leaders for one partition are reported', () => {

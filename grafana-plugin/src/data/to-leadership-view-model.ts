@@ -7,7 +7,7 @@ import {
   Series,
   TopicGroup,
 } from '../types';
-import { compareIds, labelKey, lastValue, pick } from './frames';
+import { compareIds, labelKey, lastValue, mergeReporters, pick } from './frames';
 
 export const NO_REPLICA_SERIES_NOTICE =
   'No per-replica series: is the pitower Kafka collector enabled? Showing kafka_exporter leaders and ISR counts only.';
@@ -61,8 +61,13 @@ interface PartitionFacts {
  * Duplicated series (two collectors scraping one cluster) are merged taking the maximum and reported
  * once in `warnings`; replicas on brokers that no broker series lists get a column marked unknown.
  */
-export function toLeadershipViewModel(series: Series[], options: MetricOptions): LeadershipViewModel {
+export function toLeadershipViewModel(input: Series[], options: MetricOptions): LeadershipViewModel {
   const warnings: string[] = [];
+  // A cluster's series pass from exporter to exporter with the reporter lease: one series each over time.
+  const { series, overlaps } = mergeReporters(input);
+  if (overlaps > 0) {
+    warnings.push(`${overlaps} series reported by two exporters at once (one run with --kafka.reporter=always?)`);
+  }
   const filter = toTopicFilter(options.topicFilter, warnings);
   const partitions = new Map<string, PartitionFacts>();
   const duplicates = { count: 0 };
