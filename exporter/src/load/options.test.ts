@@ -87,6 +87,8 @@ describe('load > options', () => {
     [['--backend', 'kafka', '--kafka.server', 'a:1', '--sasl.enabled'], '--sasl.username is required with --sasl.enabled'],
     [['--backend', 'kafka', '--kafka.server', 'a:1', '--tls.ca-file', '/x'], '--tls.ca-file needs --tls.enabled'],
     [['--backend', 'cassandra'], '--cassandra.contact-point is required with --backend cassandra'],
+    [['--backend', 'mysql', '--mysql.url', 'mysql://a@b/c', '--tls.enabled'], '--tls.enabled is for --backend kafka, not mysql'],
+    [['--backend', 'null', '--sasl.username', 'lab'], '--sasl.username is for --backend kafka, not null'],
     [['--backend', 'null', '--concurrency', '0'], '--concurrency: 0 is out of range 1..10000'],
     [['--backend', 'null', '--rate', 'fast'], '--rate: "fast" is not a number'],
     [['--backend', 'null', '--duration', '0s'], '--duration: duration must be positive, got "0s"'],

@@ -192,6 +192,17 @@ export function toLoadConfig(values: OptionValues, prefix: '' | 'load.', sysfs?:
       commitEvery: get<number>('commit-every'),
     };
   }
+  if (backend !== 'kafka') {
+    // TLS and SASL flags reach Kafka only: refused rather than silently ignored with another backend (a
+    // password alone may come from the environment the unit sets for every backend).
+    const given = ['tls.enabled', 'tls.ca-file', 'tls.cert-file', 'tls.key-file', 'tls.insecure-skip-tls-verify', 'sasl.enabled', 'sasl.username', 'sasl.password-file'].find(
+      (name) => {
+        const v = values.get(`${prefix}${name}`);
+        return v === true || typeof v === 'string';
+      },
+    );
+    if (given) throw new PitowerConfigError(`${flag(given)} is for ${flag('backend')} kafka, not ${backend}`);
+  }
   if (backend === 'kafka') {
     const brokers = get<string[] | undefined>('kafka.server') ?? [];
     if (brokers.length === 0) throw new PitowerConfigError(`${flag('kafka.server')} is required with ${flag('backend')} kafka`);
