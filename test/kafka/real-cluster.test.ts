@@ -1,3 +1,5 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { promtoolProblems } from '../support/metrics-text';
 import { startKafkaLab, type KafkaLab, type LabConsumer } from '../lab/kafka';
 import { parseJsonSummary, runCli } from '../load/run-cli';
@@ -245,6 +247,31 @@ describe('test > kafka > real 3-node KRaft cluster', () => {
       expect([...m.keys()].filter((k) => k.includes('consumergroup="ignored"'))).toEqual([]);
     }, 60_000);
   });
+
+  it("log dirs (DescribeLogDirs, which kafkajs lacks): every replica's size is the bytes of its segment files on that broker's disk", async () => {
+    await lab.createTopic('sizes', { assignment: [[1, 2, 3]] });
+    const producer = lab.kafka().producer();
+    await producer.connect();
+    await producer.send({ topic: 'sizes', acks: -1, messages: Array.from({ length: 40 }, (_, i) => ({ partition: 0, value: `reading ${i} ${'x'.repeat(1000)}` })) });
+    await producer.disconnect();
+    const dataDir = (node: number) => join(lab.dir, `node-${node}`, 'data');
+    const onDisk = (node: number): number => {
+      const dir = join(dataDir(node), 'sizes-0');
+      return readdirSync(dir).filter((f) => f.endsWith('.log')).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
+    };
+    const key = (node: number, topic: string, partition: number) => `pitower_kafka_log_dir_partition_size_bytes{broker="${node}",log_dir="${dataDir(node)}",${tp(partition, topic)}}`;
+    // Every replica of sizes/0 has the 40 records (acks=all, ISR whole): > 40 KB on each of the three disks.
+    const m = await until('log dir sizes equal to the segment files', (s) => lab.nodes.every((n) => s.get(key(n.id, 'sizes', 0)) === onDisk(n.id) && onDisk(n.id) > 40_000));
+    for (const node of lab.nodes) {
+      const dir = `broker="${node.id}",log_dir="${dataDir(node.id)}"`;
+      expect(m.get(`pitower_kafka_log_dir_online{${dir}}`)).toBe(1);
+      // The dir total counts every replica on the broker (internal topics too): at least its orders and sizes replicas.
+      const shown = [...ORDERS.keys()].map((p) => m.get(key(node.id, 'orders', p)) ?? NaN);
+      expect(shown.every((n) => n >= 0)).toBe(true);
+      const total = m.get(`pitower_kafka_log_dir_size_bytes{${dir}}`) ?? NaN;
+      expect(total).toBeGreaterThanOrEqual(shown.reduce((a, b) => a + b, 0) + onDisk(node.id));
+    }
+  }, 60_000);
 
   it('promtool check metrics is clean on the whole /metrics output of the real cluster', async () => {
     const { text } = await harness.scrapeText();

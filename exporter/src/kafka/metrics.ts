@@ -7,7 +7,7 @@ import { emptyClusterSnapshot, type ClusterSnapshot, type OffsetsSnapshot } from
 
 export type PollKind = 'metadata' | 'offsets';
 /** Where a poll error happened: the whole metadata poll, one topic's metadata, offsets, groups, configs, a broker probe, the reporter lease. */
-export type ErrorKind = 'metadata' | 'topic' | 'offsets' | 'groups' | 'configs' | 'broker' | 'lease';
+export type ErrorKind = 'metadata' | 'topic' | 'offsets' | 'groups' | 'configs' | 'broker' | 'lease' | 'log_dirs';
 
 /**
  * The boundary between the poller and /metrics. The poller (or the benchmark) hands in snapshots; each is
@@ -125,7 +125,7 @@ export class KafkaMetrics {
       }),
       errors: new Counter({
         name: 'pitower_kafka_poll_errors_total',
-        help: 'Kafka poll errors by kind (metadata, topic, offsets, groups, configs, broker, lease) and reason (Kafka error type).',
+        help: 'Kafka poll errors by kind (metadata, topic, offsets, groups, configs, broker, lease, log_dirs) and reason (Kafka error type).',
         labelNames: [...names, 'kind', 'reason'],
         registers,
       }),

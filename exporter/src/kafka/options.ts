@@ -123,7 +123,7 @@ function parseClusterName(raw: string): string {
 }
 
 /** Label names the Kafka families use themselves: a constant label of that name would make two labels of one name. */
-const RESERVED_LABELS = new Set(['topic', 'partition', 'broker', 'id', 'address', 'consumergroup', 'le', 'quantile']);
+const RESERVED_LABELS = new Set(['topic', 'partition', 'broker', 'id', 'address', 'consumergroup', 'log_dir', 'future', 'kind', 'reason', 'le', 'quantile']);
 
 /** `--kafka.labels cluster=lab,site=shed` -> [["cluster","lab"],["site","shed"]] (kafka_exporter's format). */
 export function parseConstantLabels(raw: string): Array<[string, string]> {

@@ -6,7 +6,8 @@ import { readBrokerReachable } from './broker-probe';
 import { toServername, toTlsOptions } from '../kafka-client/client';
 import type { ErrorKind, KafkaMetrics } from './metrics';
 import type { KafkaConfig } from './options';
-import { matchesFilter, toClusterSnapshot, toOffsetsSnapshot, type PartitionOffsets, type RawGroup } from './snapshot';
+import { connectLogDirsClient, type LogDirsClient } from './log-dirs';
+import { matchesFilter, toClusterSnapshot, toLogDirStates, toOffsetsSnapshot, type LogDirState, type PartitionOffsets, type RawGroup } from './snapshot';
 import { describeMetadataPatch, installTolerantMetadata, withRawMetadata } from './tolerant-metadata';
 
 export interface PollerLogger {
@@ -98,6 +99,9 @@ export class KafkaPoller {
   private inflight = new Set<Promise<unknown>>();
   private runningOffsets: Promise<void> | undefined;
   private runningOffsetsSince = 0;
+  private logDirsClient: Promise<LogDirsClient> | undefined;
+  private logDirs: LogDirState[] | undefined;
+  private logDirsAt = 0;
 
   constructor(
     private readonly kafka: Kafka,
@@ -217,7 +221,14 @@ export class KafkaPoller {
         }
       });
       const groups = await this.readGroups(admin, wanted);
-      this.metrics.onOffsets(toOffsetsSnapshot(partitions, groups, Date.now()));
+      // Log dir sizes move slowly and their answer grows with the replicas: read on the background interval
+      // only, not at every scrape.
+      if (Date.now() - this.logDirsAt >= this.config.offsetsIntervalSeconds * 900) {
+        this.logDirsAt = Date.now();
+        this.logDirs = await this.readLogDirs(snapshot.brokers.map((b) => b.id), keep);
+      }
+      const logDirs = this.logDirs;
+      this.metrics.onOffsets({ ...toOffsetsSnapshot(partitions, groups, Date.now()), ...(logDirs ? { logDirs } : {}) });
     } finally {
       this.metrics.onPoll('offsets', Number(process.hrtime.bigint() - started) / 1e9);
       // The admin was dropped (metadata failure, stop) while this poll used it: kafkajs reconnects a
@@ -286,6 +297,35 @@ export class KafkaPoller {
     return groups.filter((g): g is RawGroup => g !== undefined);
   }
 
+  /**
+   * DescribeLogDirs of every broker, in parallel; a broker that fails keeps its last answer out (counted),
+   * one that does not know the request is left out. Undefined when no broker answered.
+   */
+  private async readLogDirs(brokers: number[], keep: ReadonlyMap<string, ReadonlySet<number>>): Promise<LogDirState[] | undefined> {
+    if (brokers.length === 0) return undefined;
+    let client: LogDirsClient;
+    try {
+      this.logDirsClient ??= withTimeout(connectLogDirsClient(this.kafka), this.timeoutMs, 'log dirs');
+      client = await this.logDirsClient;
+    } catch (err) {
+      this.logDirsClient = undefined;
+      this.count('log_dirs', err);
+      return undefined;
+    }
+    const answers = await Promise.all(
+      brokers.map(async (broker) => {
+        try {
+          return await withTimeout(client.describe(broker), this.timeoutMs, 'log dirs');
+        } catch (err) {
+          this.count('log_dirs', err);
+          return undefined;
+        }
+      }),
+    );
+    const dirs = answers.flatMap((a) => a ?? []);
+    return answers.some((a) => a !== undefined) ? toLogDirStates(dirs, keep) : undefined;
+  }
+
   private count(kind: ErrorKind, err: unknown): void {
     this.metrics.onError(kind, toErrorReason(err));
     this.logger.debug({ kind, err: errorMessage(err) }, 'kafka poll error');
@@ -312,6 +352,9 @@ export class KafkaPoller {
   private async dropAdmin(): Promise<void> {
     const admin = this.admin;
     this.admin = undefined;
+    const logDirs = this.logDirsClient;
+    this.logDirsClient = undefined;
+    if (logDirs) await withTimeout(logDirs.then((c) => c.disconnect()), 2000, 'disconnect').catch(() => undefined);
     if (admin) await withTimeout(admin.disconnect(), 2000, 'disconnect').catch(() => undefined);
   }
 

@@ -1,5 +1,5 @@
 import { partitionKey, type PartitionCounters } from './diff';
-import type { ClusterSnapshot, OffsetsSnapshot } from './snapshot';
+import type { ClusterSnapshot, LogDirState, OffsetsSnapshot } from './snapshot';
 
 /**
  * Pure rendering of snapshots into Prometheus text, one family at a time. The poller renders once per
@@ -185,6 +185,30 @@ export function renderOffsetFamilies(snapshot: OffsetsSnapshot, clamped: Readonl
     family('kafka_consumergroup_lag_sum', 'Sum of kafka_consumergroup_lag over the committed partitions of the topic.', 'gauge', lagSum),
     family('kafka_consumergroup_members', 'Number of members of the consumer group.', 'gauge', members),
     family('pitower_kafka_consumergroup_lag_clamped_total', 'Negative lags (high watermark sampled before the commit) clamped to 0.', 'counter', clampedLines),
+    ...renderLogDirFamilies(snapshot.logDirs ?? []),
+  ];
+}
+
+/**
+ * DescribeLogDirs: per broker and log dir, whether it is online and the bytes of every replica in it (the
+ * dir total over all its replicas, the per-partition sizes only for the topics the collector keeps).
+ */
+export function renderLogDirFamilies(dirs: readonly LogDirState[]): RenderedFamily[] {
+  const online: string[] = [];
+  const total: string[] = [];
+  const sizes: string[] = [];
+  for (const d of [...dirs].sort((a, b) => a.broker - b.broker || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+    const dir = `broker="${d.broker}",log_dir="${escapeLabelValue(d.path)}"`;
+    online.push(`pitower_kafka_log_dir_online{${dir}} ${d.errorCode === 0 ? 1 : 0}`);
+    total.push(`pitower_kafka_log_dir_size_bytes{${dir}} ${d.totalBytes}`);
+    for (const r of d.replicas) {
+      sizes.push(`pitower_kafka_log_dir_partition_size_bytes{${dir},topic="${escapeLabelValue(r.topic)}",partition="${r.partition}"${r.isFuture ? ',future="true"' : ''}} ${r.sizeBytes}`);
+    }
+  }
+  return [
+    family('pitower_kafka_log_dir_online', 'Whether the broker reports this log dir online (DescribeLogDirs error 0); 0: KAFKA_STORAGE_ERROR or another error.', 'gauge', online),
+    family('pitower_kafka_log_dir_size_bytes', 'Bytes of every partition replica in the log dir, as the broker reports them (DescribeLogDirs).', 'gauge', total),
+    family('pitower_kafka_log_dir_partition_size_bytes', "Bytes of the partition replica in the broker's log dir (DescribeLogDirs); future=\"true\" while it is being moved in.", 'gauge', sizes),
   ];
 }
 

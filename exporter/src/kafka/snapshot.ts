@@ -79,6 +79,31 @@ export interface OffsetsSnapshot {
   takenAt: number;
   partitions: readonly PartitionOffsets[];
   groups: readonly GroupState[];
+  /** Log dirs of the brokers that answered DescribeLogDirs; undefined when none was asked. */
+  logDirs?: readonly LogDirState[];
+}
+
+/** One broker's log dir: its replicas of the kept topics, and the bytes of all its replicas. */
+export interface LogDirState {
+  broker: number;
+  path: string;
+  errorCode: number;
+  totalBytes: number;
+  replicas: ReadonlyArray<{ topic: string; partition: number; sizeBytes: number; isFuture: boolean }>;
+}
+
+/** DescribeLogDirs answers -> the dirs as shown: per-partition sizes of `keep`'s partitions only. */
+export function toLogDirStates(dirs: ReadonlyArray<Omit<LogDirState, 'totalBytes'>>, keep: ReadonlyMap<string, ReadonlySet<number>>): LogDirState[] {
+  return dirs.map((d) => ({
+    broker: d.broker,
+    path: d.path,
+    errorCode: d.errorCode,
+    totalBytes: d.replicas.reduce((n, r) => n + r.sizeBytes, 0),
+    replicas: d.replicas
+      .filter((r) => keep.get(r.topic)?.has(r.partition))
+      .map(({ topic, partition, sizeBytes, isFuture }) => ({ topic, partition, sizeBytes, isFuture }))
+      .sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition)),
+  }));
 }
 
 /** What kafkajs decodes from a Metadata response (v1..v6), the fields we use. */
