@@ -273,6 +273,32 @@ describe('test > kafka > real 3-node KRaft cluster', () => {
     }
   }, 60_000);
 
+  it('lag in seconds: the newest record minus the record at the committed offset, from their own timestamps', async () => {
+    await lab.createTopic('aged', { assignment: [[2, 3, 1]] });
+    const t0 = Date.now() - 120_000;
+    const producer = lab.kafka().producer();
+    await producer.connect();
+    // Ten readings, one second apart in their record timestamps (as a Pi stamps them), written at once.
+    await producer.send({ topic: 'aged', acks: -1, messages: Array.from({ length: 10 }, (_, i) => ({ partition: 0, value: `r${i}`, timestamp: String(t0 + i * 1000) })) });
+    await producer.disconnect();
+    const admin = lab.kafka().admin();
+    await admin.connect();
+    try {
+      // The group's next record is offset 3 (stamped t0+3s); the newest is offset 9 (t0+9s): 6 s behind.
+      await admin.setOffsets({ groupId: 'aged-readers', topic: 'aged', partitions: [{ partition: 0, offset: '3' }] });
+      const key = (name: string) => `${name}{consumergroup="aged-readers",${tp(0, 'aged')}}`;
+      let m = await until('a lag of 6 s', (s) => s.get(key('kafka_consumergroup_lag_seconds')) === 6);
+      expect(m.get(key('kafka_consumergroup_lag'))).toBe(7);
+      expect(m.get(key('kafka_consumer_lag_millis'))).toBe(6000);
+      // Caught up: lag 0 records, 0 s.
+      await admin.setOffsets({ groupId: 'aged-readers', topic: 'aged', partitions: [{ partition: 0, offset: '10' }] });
+      m = await until('no lag', (s) => s.get(key('kafka_consumergroup_lag')) === 0);
+      expect(m.get(key('kafka_consumergroup_lag_seconds'))).toBe(0);
+    } finally {
+      await admin.disconnect();
+    }
+  }, 60_000);
+
   it('promtool check metrics is clean on the whole /metrics output of the real cluster', async () => {
     const { text } = await harness.scrapeText();
     expect(text).toContain('kafka_consumergroup_lag{consumergroup="billing",topic="orders",partition="0"} 3');

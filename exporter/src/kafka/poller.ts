@@ -6,8 +6,21 @@ import { readBrokerReachable } from './broker-probe';
 import { toServername, toTlsOptions } from '../kafka-client/client';
 import type { ErrorKind, KafkaMetrics } from './metrics';
 import type { KafkaConfig } from './options';
-import { connectLogDirsClient, type LogDirsClient } from './log-dirs';
-import { matchesFilter, toClusterSnapshot, toLogDirStates, toOffsetsSnapshot, type LogDirState, type PartitionOffsets, type RawGroup } from './snapshot';
+import { connectBrokerRequests, type BrokerRequests } from './broker-requests';
+import {
+  lookupKey,
+  matchesFilter,
+  toClusterSnapshot,
+  toLogDirStates,
+  toOffsetsSnapshot,
+  toRecordLookups,
+  withLagSeconds,
+  type ClusterSnapshot,
+  type LogDirState,
+  type PartitionOffsets,
+  type RawGroup,
+  type RecordLookup,
+} from './snapshot';
 import { describeMetadataPatch, installTolerantMetadata, withRawMetadata } from './tolerant-metadata';
 
 export interface PollerLogger {
@@ -74,6 +87,9 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
   return out;
 }
 
+/** At most this many record timestamps are read per offsets poll for the lag in seconds (2 per lagging partition). */
+export const MAX_RECORD_LOOKUPS = 2000;
+
 /** Offsets this young are served to a scrape without reading them again. */
 export const FRESH_OFFSETS_MS = 1000;
 
@@ -99,8 +115,10 @@ export class KafkaPoller {
   private inflight = new Set<Promise<unknown>>();
   private runningOffsets: Promise<void> | undefined;
   private runningOffsetsSince = 0;
-  private logDirsClient: Promise<LogDirsClient> | undefined;
+  private brokerRequests: Promise<BrokerRequests> | undefined;
   private logDirs: LogDirState[] | undefined;
+  /** Record timestamps read for the lag in seconds, by lookupKey. */
+  private recordTimestamps = new Map<string, number>();
   private logDirsAt = 0;
 
   constructor(
@@ -228,7 +246,9 @@ export class KafkaPoller {
         this.logDirs = await this.readLogDirs(snapshot.brokers.map((b) => b.id), keep);
       }
       const logDirs = this.logDirs;
-      this.metrics.onOffsets({ ...toOffsetsSnapshot(partitions, groups, Date.now()), ...(logDirs ? { logDirs } : {}) });
+      const offsets = toOffsetsSnapshot(partitions, groups, Date.now());
+      const timestamps = await this.readRecordTimestamps(toRecordLookups(offsets, MAX_RECORD_LOOKUPS), snapshot);
+      this.metrics.onOffsets({ ...withLagSeconds(offsets, timestamps), ...(logDirs ? { logDirs } : {}) });
     } finally {
       this.metrics.onPoll('offsets', Number(process.hrtime.bigint() - started) / 1e9);
       // The admin was dropped (metadata failure, stop) while this poll used it: kafkajs reconnects a
@@ -303,12 +323,12 @@ export class KafkaPoller {
    */
   private async readLogDirs(brokers: number[], keep: ReadonlyMap<string, ReadonlySet<number>>): Promise<LogDirState[] | undefined> {
     if (brokers.length === 0) return undefined;
-    let client: LogDirsClient;
+    let client: BrokerRequests;
     try {
-      this.logDirsClient ??= withTimeout(connectLogDirsClient(this.kafka), this.timeoutMs, 'log dirs');
-      client = await this.logDirsClient;
+      this.brokerRequests ??= withTimeout(connectBrokerRequests(this.kafka), this.timeoutMs, 'log dirs');
+      client = await this.brokerRequests;
     } catch (err) {
-      this.logDirsClient = undefined;
+      this.brokerRequests = undefined;
       this.count('log_dirs', err);
       return undefined;
     }
@@ -324,6 +344,53 @@ export class KafkaPoller {
     );
     const dirs = answers.flatMap((a) => a ?? []);
     return answers.some((a) => a !== undefined) ? toLogDirStates(dirs, keep) : undefined;
+  }
+
+  /**
+   * Timestamps of the records the lag in seconds needs, from each partition's leader: one Fetch per leader
+   * and round (a round asks at most one offset per partition: the committed and the newest record are two
+   * rounds). A record's timestamp does not change, so those already read are kept while still needed.
+   */
+  private async readRecordTimestamps(lookups: RecordLookup[], cluster: ClusterSnapshot): Promise<Map<string, number>> {
+    const kept = new Map<string, number>();
+    for (const l of lookups) {
+      const ts = this.recordTimestamps.get(lookupKey(l));
+      if (ts !== undefined) kept.set(lookupKey(l), ts);
+    }
+    this.recordTimestamps = kept;
+    const missing = lookups.filter((l) => !kept.has(lookupKey(l)));
+    if (missing.length === 0) return kept;
+    const leaders = new Map<string, number>();
+    for (const t of cluster.topics) for (const p of t.partitions) leaders.set(`${t.name}\u0000${p.partition}`, p.leader);
+    const rounds: Array<Map<number, RecordLookup[]>> = [];
+    for (const l of missing) {
+      const leader = leaders.get(`${l.topic}\u0000${l.partition}`);
+      if (leader === undefined || leader < 0) continue;
+      let round = rounds.find((r) => !(r.get(leader) ?? []).some((x) => x.topic === l.topic && x.partition === l.partition));
+      if (!round) rounds.push((round = new Map()));
+      round.set(leader, [...(round.get(leader) ?? []), l]);
+    }
+    let client: BrokerRequests;
+    try {
+      this.brokerRequests ??= withTimeout(connectBrokerRequests(this.kafka), this.timeoutMs, 'record timestamps');
+      client = await this.brokerRequests;
+    } catch (err) {
+      this.brokerRequests = undefined;
+      this.count('offsets', err);
+      return kept;
+    }
+    for (const round of rounds) {
+      await Promise.all(
+        [...round].map(async ([leader, ls]) => {
+          try {
+            for (const [key, ts] of await withTimeout(client.recordTimestamps(leader, ls), this.timeoutMs, 'record timestamps')) kept.set(key, ts);
+          } catch (err) {
+            this.count('offsets', err);
+          }
+        }),
+      );
+    }
+    return kept;
   }
 
   private count(kind: ErrorKind, err: unknown): void {
@@ -352,8 +419,8 @@ export class KafkaPoller {
   private async dropAdmin(): Promise<void> {
     const admin = this.admin;
     this.admin = undefined;
-    const logDirs = this.logDirsClient;
-    this.logDirsClient = undefined;
+    const logDirs = this.brokerRequests;
+    this.brokerRequests = undefined;
     if (logDirs) await withTimeout(logDirs.then((c) => c.disconnect()), 2000, 'disconnect').catch(() => undefined);
     if (admin) await withTimeout(admin.disconnect(), 2000, 'disconnect').catch(() => undefined);
   }

@@ -146,6 +146,8 @@ export function renderOffsetFamilies(snapshot: OffsetsSnapshot, clamped: Readonl
   const offsetSum: string[] = [];
   const lagSum: string[] = [];
   const members: string[] = [];
+  const lagSeconds: string[] = [];
+  const lagMillis: string[] = [];
   for (const g of snapshot.groups) {
     const group = escapeLabelValue(g.id);
     if (g.members !== undefined) members.push(`kafka_consumergroup_members{consumergroup="${group}"} ${g.members}`);
@@ -169,6 +171,10 @@ export function renderOffsetFamilies(snapshot: OffsetsSnapshot, clamped: Readonl
       groupOffset.push(`kafka_consumergroup_current_offset{${labels}} ${o.committed}`);
       sums.offset += o.committed;
       if (o.lag !== undefined) groupLag.push(`kafka_consumergroup_lag{${labels}} ${o.lag}`);
+      if (o.lagSeconds !== undefined) {
+        lagSeconds.push(`kafka_consumergroup_lag_seconds{${labels}} ${o.lagSeconds}`);
+        lagMillis.push(`kafka_consumer_lag_millis{${labels}} ${Math.round(o.lagSeconds * 1000)}`);
+      }
       if (o.lag !== undefined && o.committed >= 0) sums.lag += o.lag;
     }
     flush();
@@ -184,6 +190,13 @@ export function renderOffsetFamilies(snapshot: OffsetsSnapshot, clamped: Readonl
     family('kafka_consumergroup_lag', 'High watermark minus committed offset, never negative; -1 for a partition of a consumed topic without a commit.', 'gauge', groupLag),
     family('kafka_consumergroup_lag_sum', 'Sum of kafka_consumergroup_lag over the committed partitions of the topic.', 'gauge', lagSum),
     family('kafka_consumergroup_members', 'Number of members of the consumer group.', 'gauge', members),
+    family(
+      'kafka_consumergroup_lag_seconds',
+      'Lag in time: timestamp of the newest record minus that of the record at the committed offset (the next the group reads), seconds; 0 with no lag.',
+      'gauge',
+      lagSeconds,
+    ),
+    family('kafka_consumer_lag_millis', 'kafka_consumergroup_lag_seconds in milliseconds, under the name some hosted Kafka dashboards query.', 'gauge', lagMillis),
     family('pitower_kafka_consumergroup_lag_clamped_total', 'Negative lags (high watermark sampled before the commit) clamped to 0.', 'counter', clampedLines),
     ...renderLogDirFamilies(snapshot.logDirs ?? []),
   ];

@@ -66,6 +66,11 @@ export interface GroupOffset {
   lag?: number;
   /** The high watermark was below the committed offset (sampled earlier) and lag was clamped to 0. */
   clamped: boolean;
+  /**
+   * Lag in time: the timestamp of the newest record minus that of the record at the committed offset (the
+   * next one the group reads), in seconds, never negative; 0 with no lag; undefined when not read.
+   */
+  lagSeconds?: number;
 }
 
 export interface GroupState {
@@ -235,6 +240,53 @@ export function toOffsetsSnapshot(
       return { id: g.id, members: g.members, offsets };
     });
   return { takenAt, partitions: sortedParts, groups: outGroups };
+}
+
+/** A record whose timestamp the lag in seconds needs. */
+export interface RecordLookup {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+export const lookupKey = (l: RecordLookup): string => `${l.topic}\u0000${l.partition}\u0000${l.offset}`;
+
+/**
+ * The records whose timestamps give every lag in seconds of `snapshot`: for each partition a group lags
+ * on, the record at the committed offset and the newest one (high watermark - 1). Deduplicated (groups on
+ * one partition share the newest record), in topic/partition order, at most `limit`.
+ */
+export function toRecordLookups(snapshot: OffsetsSnapshot, limit: number): RecordLookup[] {
+  const high = new Map(snapshot.partitions.map((p) => [`${p.topic}\u0000${p.partition}`, p.high]));
+  const out = new Map<string, RecordLookup>();
+  for (const g of snapshot.groups) {
+    for (const o of g.offsets) {
+      const h = high.get(`${o.topic}\u0000${o.partition}`);
+      if (o.lag === undefined || o.lag <= 0 || h === undefined) continue;
+      for (const offset of [o.committed, h - 1]) {
+        const l = { topic: o.topic, partition: o.partition, offset };
+        out.set(lookupKey(l), l);
+      }
+    }
+  }
+  return [...out.values()].sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition || a.offset - b.offset)).slice(0, limit);
+}
+
+/** `snapshot` with each group offset's lag in seconds from the record timestamps found (ms by lookupKey). */
+export function withLagSeconds(snapshot: OffsetsSnapshot, timestamps: ReadonlyMap<string, number>): OffsetsSnapshot {
+  const high = new Map(snapshot.partitions.map((p) => [`${p.topic}\u0000${p.partition}`, p.high]));
+  const groups = snapshot.groups.map((g) => ({
+    ...g,
+    offsets: g.offsets.map((o): GroupOffset => {
+      if (o.lag === 0) return { ...o, lagSeconds: 0 };
+      const h = high.get(`${o.topic}\u0000${o.partition}`);
+      if (o.lag === undefined || o.lag < 0 || h === undefined) return o;
+      const committedAt = timestamps.get(lookupKey({ topic: o.topic, partition: o.partition, offset: o.committed }));
+      const newestAt = timestamps.get(lookupKey({ topic: o.topic, partition: o.partition, offset: h - 1 }));
+      return committedAt === undefined || newestAt === undefined ? o : { ...o, lagSeconds: Math.max(0, (newestAt - committedAt) / 1000) };
+    }),
+  }));
+  return { ...snapshot, groups };
 }
 
 /** The snapshot before the first successful poll. */
