@@ -323,15 +323,8 @@ export class KafkaPoller {
    */
   private async readLogDirs(brokers: number[], keep: ReadonlyMap<string, ReadonlySet<number>>): Promise<LogDirState[] | undefined> {
     if (brokers.length === 0) return undefined;
-    let client: BrokerRequests;
-    try {
-      this.brokerRequests ??= withTimeout(connectBrokerRequests(this.kafka), this.timeoutMs, 'log dirs');
-      client = await this.brokerRequests;
-    } catch (err) {
-      this.brokerRequests = undefined;
-      this.count('log_dirs', err);
-      return undefined;
-    }
+    const client = await this.connectedBrokerRequests('log_dirs');
+    if (!client) return undefined;
     const answers = await Promise.all(
       brokers.map(async (broker) => {
         try {
@@ -370,15 +363,8 @@ export class KafkaPoller {
       if (!round) rounds.push((round = new Map()));
       round.set(leader, [...(round.get(leader) ?? []), l]);
     }
-    let client: BrokerRequests;
-    try {
-      this.brokerRequests ??= withTimeout(connectBrokerRequests(this.kafka), this.timeoutMs, 'record timestamps');
-      client = await this.brokerRequests;
-    } catch (err) {
-      this.brokerRequests = undefined;
-      this.count('offsets', err);
-      return kept;
-    }
+    const client = await this.connectedBrokerRequests('offsets');
+    if (!client) return kept;
     for (const round of rounds) {
       await Promise.all(
         [...round].map(async ([leader, ls]) => {
@@ -391,6 +377,25 @@ export class KafkaPoller {
       );
     }
     return kept;
+  }
+
+  /** The client for requests kafkajs' admin lacks, connected once and shared; undefined (counted) when it cannot connect. */
+  private async connectedBrokerRequests(kind: ErrorKind): Promise<BrokerRequests | undefined> {
+    if (!this.brokerRequests) {
+      const connecting = connectBrokerRequests(this.kafka);
+      // A connect that outlives its timeout is closed when it completes, not left open.
+      this.brokerRequests = withTimeout(connecting, this.timeoutMs, 'connect').catch((err: unknown) => {
+        void connecting.then((c) => c.disconnect()).catch(() => undefined);
+        throw err;
+      });
+    }
+    try {
+      return await this.brokerRequests;
+    } catch (err) {
+      this.brokerRequests = undefined;
+      this.count(kind, err);
+      return undefined;
+    }
   }
 
   private count(kind: ErrorKind, err: unknown): void {
