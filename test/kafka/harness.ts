@@ -11,6 +11,8 @@ import type { KafkaConfig } from '../../exporter/src/kafka/options';
  */
 export interface KafkaHarness {
   app: FastifyInstance;
+  /** The exporter's /metrics URL. */
+  metricsUrl: string;
   /** GET /metrics -> series ("name{labels}") -> value. */
   scrape(): Promise<Map<string, number>>;
   /** GET /metrics raw text and how long it took (ms). */
@@ -80,6 +82,7 @@ export async function startKafkaHarness(config: KafkaConfig): Promise<KafkaHarne
   };
   return {
     app,
+    metricsUrl: `${url}/metrics`,
     scrapeText,
     scrape: async () => parseMetricsText((await scrapeText()).text),
     nextMetadata: (timeoutMs = 10_000) => waitNewer('the next metadata poll', () => metrics().latest().takenAt, timeoutMs),

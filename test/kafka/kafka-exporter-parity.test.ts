@@ -1,6 +1,7 @@
 import { startKafkaExporter, type KafkaExporterHandle } from '../lab/kafka-exporter';
 import { startKafkaLab, type KafkaLab, type LabConsumer } from '../lab/kafka';
 import { parseSamples, toSeriesKey, type Sample } from '../support/metrics-text';
+import { startPrometheus } from '../support/prometheus';
 import { kafkaConfig, startKafkaHarness, type KafkaHarness } from './harness';
 
 /**
@@ -121,6 +122,59 @@ describe('test > kafka > side by side with kafka_exporter v1.9.0 on the real clu
       'kafka_consumergroup_lag_sum{consumergroup="partial",topic="readings"}',
     ]);
   }, 60_000);
+  /**
+   * The queries of a kafka_exporter dashboard (the panels of Grafana's "Kafka Exporter Overview", 7589, and
+   * the usual alert expressions), written against the families above with `{J}` for the exporter's job.
+   */
+  const DASHBOARD_QUERIES = [
+    'kafka_brokers{J}',
+    'count(kafka_broker_info{J})',
+    'kafka_topic_partitions{J}',
+    'sum by (topic) (kafka_topic_partitions{J})',
+    'sum by (topic) (kafka_topic_partition_current_offset{J})',
+    'sum by (topic) (kafka_topic_partition_current_offset{J} - kafka_topic_partition_oldest_offset{J})',
+    'sum by (topic) (rate(kafka_topic_partition_current_offset{J}[1m]))',
+    'sum by (consumergroup, topic) (kafka_consumergroup_lag{J})',
+    'sum by (consumergroup, topic) (kafka_consumergroup_lag{J} >= 0)',
+    'sum by (consumergroup, topic) (rate(kafka_consumergroup_current_offset{J}[1m]))',
+    'kafka_consumergroup_lag_sum{J}',
+    'kafka_consumergroup_current_offset_sum{J}',
+    'max by (consumergroup) (kafka_consumergroup_members{J})',
+    'kafka_topic_partition_leader{J}',
+    'count by (topic) (kafka_topic_partition_leader_is_preferred{J} == 0)',
+    'sum(kafka_topic_partition_under_replicated_partition{J})',
+    'kafka_topic_partition_in_sync_replica{J} < kafka_topic_partition_replicas{J}',
+    'sum by (topic) (kafka_topic_partition_replicas{J})',
+    'count(kafka_topic_partition_leader{J} == -1)',
+  ];
+
+  it('answers every query of a kafka_exporter dashboard with the same data, through a real Prometheus scraping both', async () => {
+    const target = (url: string) => new URL(url);
+    const job = (name: string, url: string) => `  - job_name: ${name}\n    scrape_interval: 1s\n    metrics_path: ${target(url).pathname}\n    static_configs:\n      - targets: ['${target(url).host}']\n`;
+    const prom = await startPrometheus({ configYaml: `global:\n  scrape_interval: 1s\nscrape_configs:\n${job('pitower', harness.metricsUrl)}${job('kafka_exporter', peer.url)}` });
+    try {
+      for (const j of ['pitower', 'kafka_exporter']) await prom.waitForQuery(`count_over_time(kafka_brokers{job="${j}"}[1m]) >= 5`, undefined, 30_000);
+      const answer = async (q: string, j: string) => {
+        const data = await prom.query(q.split('{J}').join(`{job="${j}"}`));
+        return data.result
+          .map((r) => {
+            const { job: _job, instance: _instance, ...labels } = r.metric;
+            return `${JSON.stringify(Object.fromEntries(Object.entries(labels).sort()))} ${r.value?.[1]}`;
+          })
+          .sort();
+      };
+      let withData = 0;
+      for (const q of DASHBOARD_QUERIES) {
+        const [ours, theirs] = [await answer(q, 'pitower'), await answer(q, 'kafka_exporter')];
+        expect({ q, answer: ours }).toEqual({ q, answer: theirs });
+        if (theirs.length > 0) withData++;
+      }
+      // The scenario gives most of them data (lag, a leader off its preferred replica, retained messages).
+      expect(withData).toBeGreaterThanOrEqual(DASHBOARD_QUERIES.length - 3);
+    } finally {
+      await prom.stop();
+    }
+  }, 90_000);
 });
 
 describe('test > kafka > offsets are read at scrape time, as kafka_exporter reads them', () => {
