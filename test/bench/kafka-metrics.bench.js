@@ -120,7 +120,7 @@ async function runSize(partitions) {
   );
   const url = await exporter.listen({ host: '127.0.0.1', port: 0 });
   const scrapes = partitions >= 10000 ? 100 : partitions >= 1000 ? 500 : 2000;
-  await new Promise((resolve) => setTimeout(resolve, 500)); // let the poll-time deflate finish
+  await new Promise((resolve) => setTimeout(resolve, 500)); // settle; the first warm-up scrape starts the one deflate of this generation
   const ref = [];
   const pit = [];
   const plain = [];

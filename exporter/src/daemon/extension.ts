@@ -2,12 +2,14 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Collector } from '../collectors/collector';
 import type { OptionSpec, OptionValues } from '../config/options';
-import type { DeflatedPart } from '../exposition/gzip-stream';
 
-/** Prometheus text ready to send: plain, and once compressed the same bytes as a deflated part (http/gzip-stream.ts). */
+/**
+ * Prometheus text ready to send, and its generation: a new number whenever the text changed. HTTP keeps
+ * one compressed copy per generation (http/app.ts), so the text is compressed once per change, not per scrape.
+ */
 export interface Exposition {
   plain: Buffer;
-  deflated?: DeflatedPart;
+  generation: number;
 }
 
 export interface ExtensionContext {

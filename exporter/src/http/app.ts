@@ -1,9 +1,9 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
 import type { CollectorRunner } from '../collectors/runner';
-import type { DaemonExtension } from '../daemon/extension';
+import type { DaemonExtension, Exposition } from '../daemon/extension';
 import { errorMessage } from '../errors';
-import { assembleGzip, deflatePartSync } from '../exposition/gzip-stream';
+import { assembleGzip, deflatePart, deflatePartSync, type DeflatedPart } from '../exposition/gzip-stream';
 import { renderLandingPage } from './landing-page';
 import { BasicAuth, checkClientCert, toSecureContext, type WebConfig } from './web-config';
 
@@ -158,20 +158,21 @@ export function buildSecuredApp(options: AppOptions): { app: FastifyInstance; se
     return text;
   };
 
+  const deflatedParts = new DeflatedParts();
   const scrape = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const collected = runner.collect(scrapeBudgetMs(request.headers['x-prometheus-scrape-timeout-seconds']));
     await collected;
     const text = await render(collected);
     reply.type(registry.contentType);
-    const extra = extensions.flatMap((e) => (e.exposition ? [e.exposition()] : []));
+    const extra = extensions.flatMap((e) => (e.exposition ? [{ extension: e, exposition: e.exposition() }] : []));
     if (extra.length === 0) return reply.send(text);
-    // Only the small registry text is compressed per scrape; the big pre-rendered families were deflated
-    // once, when they were polled, and are spliced into the same gzip stream.
-    const deflated = extra.flatMap((x) => (x.deflated ? [x.deflated] : []));
+    // Only the small registry text is compressed per scrape; the big pre-rendered families are deflated once
+    // per generation and spliced into the same gzip stream.
+    const deflated = extra.flatMap((x) => deflatedParts.get(x.extension, x.exposition) ?? []);
     if (deflated.length === extra.length && /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''))) {
       return reply.header('content-encoding', 'gzip').send(assembleGzip([deflatePartSync(Buffer.from(text)), ...deflated]));
     }
-    return reply.send(Buffer.concat([Buffer.from(text), ...extra.map((x) => x.plain)]));
+    return reply.send(Buffer.concat([Buffer.from(text), ...extra.map((x) => x.exposition.plain)]));
   };
 
   app.get('/', async (_request, reply) => {
@@ -211,4 +212,26 @@ export function buildSecuredApp(options: AppOptions): { app: FastifyInstance; se
     await Promise.allSettled(extensions.map((e) => e.stop()));
   });
   return { app, security };
+}
+
+/**
+ * One deflated copy of each extension's exposition per generation, made in zlib's thread pool: until it is
+ * ready (or when it belongs to an older generation) `get` returns undefined and the scrape gets plain text.
+ */
+export class DeflatedParts {
+  private readonly parts = new WeakMap<object, { generation: number; part?: DeflatedPart }>();
+
+  get(owner: object, exposition: Exposition): DeflatedPart | undefined {
+    const entry = this.parts.get(owner);
+    if (entry && entry.generation === exposition.generation) return entry.part;
+    const next: { generation: number; part?: DeflatedPart } = { generation: exposition.generation };
+    this.parts.set(owner, next);
+    deflatePart(exposition.plain).then(
+      (part) => {
+        next.part = part;
+      },
+      () => undefined, // scrapes keep getting the plain text
+    );
+    return undefined;
+  }
 }

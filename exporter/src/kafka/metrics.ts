@@ -1,6 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Exposition } from '../daemon/extension';
-import { deflatePart } from '../exposition/gzip-stream';
 import { diffSnapshots, toCounters, type PartitionCounters } from './diff';
 import { renderClusterFamilies, renderOffsetFamilies, toClampedCounts, withConstantLabels, type RenderedFamily } from './render';
 import { emptyClusterSnapshot, type ClusterSnapshot, type OffsetsSnapshot } from './snapshot';
@@ -49,7 +48,7 @@ export class KafkaMetrics {
   private clamped = new Map<string, number>();
   private clusterFamilies: RenderedFamily[] = [];
   private offsetFamilies: RenderedFamily[] = [];
-  private exposed: Exposition = { plain: Buffer.alloc(0) };
+  private exposed: Exposition = { plain: Buffer.alloc(0), generation: 0 };
   private generation = 0;
   private self!: SelfMetrics;
   private readonly startedAt: number;
@@ -255,25 +254,17 @@ export class KafkaMetrics {
     for (const name of SELF_METRICS) this.registry.removeSingleMetric(name);
   }
 
-  /** New text now; its deflated part follows from zlib's thread pool and is used only while still current. */
+  /** New text, under a new generation (HTTP compresses each generation once). */
   private rebuild(): void {
     // A non-reporter keeps every family name (HELP/TYPE) and no samples: the reporter has them.
     const families = [...this.clusterFamilies, ...this.offsetFamilies].map((f) => (this.reporting ? f : { ...f, body: '' }));
-    const plain = Buffer.from(toExpositionText(withConstantLabels(families, this.labels)));
-    const generation = ++this.generation;
-    this.exposed = { plain };
-    deflatePart(plain).then(
-      (deflated) => {
-        if (generation === this.generation) this.exposed = { plain, deflated };
-      },
-      () => undefined, // scrapes keep getting the plain text
-    );
+    this.exposed = { plain: Buffer.from(toExpositionText(withConstantLabels(families, this.labels))), generation: ++this.generation };
   }
 }
 
 /**
  * Whether a poll rendered exactly the text already served. A quiet cluster renders the same text every
- * poll; keeping the served text (and its deflated part) then spares the rebuild, the deflate and the window
+ * poll; keeping the served text (and its generation) then spares the rebuild, the compression and the window
  * in which scrapes would get the plain text: at 10,000 partitions that was most of a scrape's cost.
  */
 export function sameFamilies(a: readonly RenderedFamily[], b: readonly RenderedFamily[]): boolean {

@@ -58,7 +58,7 @@ export function createKafkaExtension(config: KafkaConfig): DaemonExtension & { m
       },
     },
     exposition() {
-      return metrics?.exposition() ?? { plain: Buffer.alloc(0) };
+      return metrics?.exposition() ?? { plain: Buffer.alloc(0), generation: 0 };
     },
     describe() {
       const snapshot = metrics?.latest();
