@@ -2,7 +2,7 @@
  * `pitower load --backend cassandra` against a real Apache Cassandra 5.0 (test/lab/cassandra.ts): two nodes,
  * keyspace RF 2, faults made by stopping and killing the real nodes. And the real driver against nothing.
  */
-import type { types } from 'cassandra-driver';
+import { types } from 'cassandra-driver';
 import { type CassandraLab, startCassandraLab } from '../lab/cassandra';
 import { freePort } from '../support/mariadb';
 import { type CliResult, parseJsonSummary, runCli } from './run-cli';
@@ -23,7 +23,22 @@ describe('load > cassandra (real 2-node cluster, RF 2)', () => {
   let lab: CassandraLab;
   beforeAll(async () => {
     lab = await startCassandraLab({ nodes: 2 });
-  }, 240_000);
+    // Ready means serving QUORUM writes, not only listening: right after the second node joins (and on a
+    // machine still busy with the suite before), the first writes can time out. 20 in a row must succeed.
+    await lab.execute("CREATE KEYSPACE IF NOT EXISTS warmup WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 2}");
+    await lab.execute('CREATE TABLE IF NOT EXISTS warmup.w (k int PRIMARY KEY)');
+    const deadline = Date.now() + 60_000;
+    for (let ok = 0, k = 0; ok < 20; k++) {
+      if (Date.now() > deadline) throw new Error('the 2-node Cassandra lab did not serve 20 QUORUM writes in a row within 60 s');
+      try {
+        await lab.execute('INSERT INTO warmup.w (k) VALUES (?)', [k], types.consistencies.quorum);
+        ok++;
+      } catch {
+        ok = 0;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  }, 300_000);
   afterAll(async () => {
     await lab?.stop();
   }, 60_000);
