@@ -105,6 +105,7 @@ export class ReporterLease {
   private attempts = 0;
   private starting: Promise<void> | undefined;
   private readonly failures = new Map<string, number>();
+  private readonly disconnecting = new Set<Promise<void>>();
 
   constructor(
     private readonly kafka: Kafka,
@@ -138,7 +139,13 @@ export class ReporterLease {
     await this.starting?.catch(() => undefined);
     this.state = { assigned: false, lastContactAt: 0 };
     this.evaluate();
-    await this.dropConsumer();
+    // Leaving the group hands over at once; a cluster that is gone must not hold up shutdown past 3 s.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.dropConsumer().then(() => Promise.all([...this.disconnecting])),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, 3000))),
+    ]);
+    clearTimeout(timer);
   }
 
   /** Joins the group when this exporter is eligible and not in it (nor joining, nor waiting to retry). */
@@ -266,9 +273,14 @@ export class ReporterLease {
     this.hooks.onChange(next);
   }
 
+  /** Disconnects the consumer; every disconnect still running is awaited by stop(), so none outlives the lease. */
   private async dropConsumer(): Promise<void> {
     const consumer = this.consumer;
     this.consumer = undefined;
-    if (consumer) await consumer.disconnect().catch(() => undefined);
+    if (!consumer) return;
+    const done = consumer.disconnect().catch(() => undefined);
+    this.disconnecting.add(done);
+    await done;
+    this.disconnecting.delete(done);
   }
 }
