@@ -93,9 +93,9 @@ export class KafkaMetrics {
     return [...(value ? [['cluster', value] as const] : []), ...(this.labelConfig.constant ?? [])];
   }
 
-  /** (Re)registers the self metrics with `labels`, carrying their values over. */
-  private relabel(labels: Array<readonly [string, string]>): void {
-    if (this.self && labels.length === this.labels.length && labels.every(([n, v], i) => this.labels[i][0] === n && this.labels[i][1] === v)) return;
+  /** (Re)registers the self metrics with `labels`, carrying their values over; false when the labels are the same. */
+  private relabel(labels: Array<readonly [string, string]>): boolean {
+    if (this.self && sameLabels(labels, this.labels)) return false;
     this.labels = labels;
     this.constant = Object.fromEntries(labels);
     for (const name of SELF_METRICS) this.registry.removeSingleMetric(name);
@@ -141,6 +141,7 @@ export class KafkaMetrics {
     for (const e of this.state.errors.values()) this.self.errors.inc({ ...this.constant, kind: e.kind, reason: e.reason }, e.n);
     if (this.state.patch) this.self.patchOk.set({ ...this.constant, kafkajs_version: this.state.patch.version }, this.state.patch.ok ? 1 : 0);
     this.publish();
+    return true;
   }
 
   /** The lease says whether this exporter reports the cluster-wide families; the others expose them without samples. */
@@ -168,9 +169,7 @@ export class KafkaMetrics {
     this.cluster = next;
     this.metadataFailures = 0;
     this.setUp(1);
-    const labels = this.toLabels();
-    const relabelled = labels.length !== this.labels.length || labels.some(([n, v], i) => this.labels[i][0] !== n || this.labels[i][1] !== v);
-    if (relabelled) this.relabel(labels);
+    const relabelled = this.relabel(this.toLabels());
     const families = renderClusterFamilies(next, this.counters);
     if (!relabelled && sameFamilies(families, this.clusterFamilies)) return;
     this.clusterFamilies = families;
@@ -260,6 +259,10 @@ export class KafkaMetrics {
     const families = [...this.clusterFamilies, ...this.offsetFamilies].map((f) => (this.reporting ? f : { ...f, body: '' }));
     this.exposed = { plain: Buffer.from(toExpositionText(withConstantLabels(families, this.labels))), generation: ++this.generation };
   }
+}
+
+function sameLabels(a: ReadonlyArray<readonly [string, string]>, b: ReadonlyArray<readonly [string, string]>): boolean {
+  return a.length === b.length && a.every(([n, v], i) => b[i][0] === n && b[i][1] === v);
 }
 
 /**
