@@ -7,11 +7,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
-import { exporterOptionSpecs } from '../../exporter/src/commands/exporter';
-import { toExporterConfig } from '../../exporter/src/commands/exporter-options';
-import { addOptions, resolveOptions } from '../../exporter/src/config/options';
+import { exporterOptionSpecs, resolveExporter } from '../../exporter/src/commands/exporter';
+import { addOptions, optionSource } from '../../exporter/src/config/options';
 import { createExporter } from '../../exporter/src/http/server';
-import { LOAD_MODULE } from '../../exporter/src/load/module';
 import { startDaemon as startExporterProcess, stopDaemon } from '../support/exporter-process';
 import { MARIADB_PASSWORD, startMariaDb, type MariaDb } from '../support/mariadb';
 
@@ -34,10 +32,9 @@ async function startDaemon(args: string[]): Promise<FastifyInstance> {
   const specs = exporterOptionSpecs();
   const command = addOptions(new Command('exporter').exitOverride(), specs);
   command.parse(['--web.listen-address', '127.0.0.1:0', '--path.sysfs', '/nonexistent', ...args], { from: 'user' });
-  const values = resolveOptions(command, specs, new Map(), '', {});
-  const extension = LOAD_MODULE.create(values);
-  if (!extension) throw new Error('load module not enabled');
-  const app = createExporter(toExporterConfig(values), [extension], false);
+  const { config, extensions } = resolveExporter(optionSource(command, specs, { env: {} }));
+  if (!extensions.some((e) => e.name === 'load')) throw new Error('load module not enabled');
+  const app = createExporter(config, extensions, false);
   apps.push(app);
   await app.listen({ host: '127.0.0.1', port: 0 });
   return app;

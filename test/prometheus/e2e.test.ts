@@ -18,12 +18,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Command } from 'commander';
-import { exporterOptionSpecs } from '../../exporter/src/commands/exporter';
-import { toExporterConfig } from '../../exporter/src/commands/exporter-options';
-import { addOptions, resolveOptions } from '../../exporter/src/config/options';
+import { exporterOptionSpecs, resolveExporter } from '../../exporter/src/commands/exporter';
+import { addOptions, optionSource } from '../../exporter/src/config/options';
 import type { DaemonExtension } from '../../exporter/src/daemon/extension';
-import { DAEMON_MODULES } from '../../exporter/src/commands/daemon-modules';
-import { createExporter, listen } from '../../exporter/src/http/server';
+import { createExporter, listen, type ExporterConfig } from '../../exporter/src/http/server';
 import { startKafkaLab, type KafkaLab } from '../lab/kafka';
 import { startNodeExporter, type NodeExporterHandle } from '../support/node-exporter';
 import { startPrometheus, type PrometheusHandle, type PromQueryData, type PromSample } from '../support/prometheus';
@@ -56,13 +54,11 @@ function labelsOf(sample: PromSample): Record<string, string> {
 }
 
 /** Flags -> exporter config and daemon extensions, the way `pitower exporter` resolves them. */
-function toExporterSetup(flags: string[]): { config: ReturnType<typeof toExporterConfig>; extensions: DaemonExtension[] } {
+function toExporterSetup(flags: string[]): { config: ExporterConfig; extensions: DaemonExtension[] } {
   const specs = exporterOptionSpecs();
   const command = addOptions(new Command('exporter').exitOverride(), specs);
   command.parse(flags, { from: 'user' });
-  const values = resolveOptions(command, specs, new Map(), '', {});
-  const extensions = DAEMON_MODULES.map((m) => m.create(values)).filter((e): e is DaemonExtension => e !== undefined);
-  return { config: toExporterConfig(values), extensions };
+  return resolveExporter(optionSource(command, specs, { env: {} }));
 }
 
 /**

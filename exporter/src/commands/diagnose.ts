@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { addCommandOptions, resolveCommandOptions, type OptionSpec } from '../config/options';
-import { parseDuration } from '../config/parse';
+import { addCommandOptions, commandSource, resolveSchema, specsOf, toggle, value, type OptionSpec } from '../config/options';
+import { positiveDuration } from '../config/parse';
 import { formatSkipped, formatVerdict } from '@pitower/diagnosis';
 import { readDiagnosis } from '../diagnosis/report';
 import { PitowerConfigError } from '../errors';
@@ -20,54 +20,43 @@ export function parsePrometheusUrl(raw: string): string {
   return url.toString().replace(/\/+$/, '');
 }
 
-function parsePositiveDuration(raw: string): number {
-  const seconds = parseDuration(raw);
-  if (!(seconds >= 1)) throw new Error(`"${raw}" is too short: at least 1s (and several scrape intervals to be useful)`);
-  return seconds;
+/** `--prometheus.url`: the Prometheus a command asks for the verdict (`pitower diagnose`, `pitower load`). */
+export function prometheusUrlOption(help: string, env?: string): OptionSpec<string | undefined> {
+  return value({ flag: 'prometheus.url', arg: '<url>', help, env, parse: parsePrometheusUrl });
 }
 
-function parseTimeout(raw: string): number {
-  const seconds = parseDuration(raw);
-  if (!(seconds > 0)) throw new Error(`"${raw}" must be positive`);
-  return seconds;
-}
-
-/** `--prometheus.url`, shared with other commands that ask Prometheus (e.g. `pitower load`). */
-export const PROMETHEUS_URL_OPTION: OptionSpec = {
-  flag: 'prometheus.url',
-  arg: '<url>',
-  help: 'Prometheus base URL that scrapes node_exporter and pitower with a role label, e.g. http://localhost:9090',
-  env: 'PITOWER_PROMETHEUS_URL',
-  parse: parsePrometheusUrl,
+export const DIAGNOSE_SCHEMA = {
+  prometheusUrl: prometheusUrlOption(
+    'Prometheus base URL that scrapes node_exporter and pitower with a role label, e.g. http://localhost:9090',
+    'PITOWER_PROMETHEUS_URL',
+  ),
+  // at least 1s: and several scrape intervals to be useful
+  window: value({ flag: 'window', arg: '<duration>', help: 'judge the last <duration> (e.g. 30s, 5m, 1h)', default: '5m', parse: positiveDuration(1) }),
+  timeout: value({ flag: 'prometheus.timeout', arg: '<duration>', help: 'timeout of each Prometheus query', default: '10s', parse: positiveDuration() }),
+  json: toggle({ flag: 'json', help: 'print the verdict, host samples and skipped hosts as JSON' }),
 };
-
-export const DIAGNOSE_OPTIONS: OptionSpec[] = [
-  PROMETHEUS_URL_OPTION,
-  { flag: 'window', arg: '<duration>', help: 'judge the last <duration> (e.g. 30s, 5m, 1h)', default: '5m', parse: parsePositiveDuration },
-  { flag: 'prometheus.timeout', arg: '<duration>', help: 'timeout of each Prometheus query', default: '10s', parse: parseTimeout },
-  { flag: 'json', boolean: true, help: 'print the verdict, host samples and skipped hosts as JSON' },
-];
 
 /** `pitower diagnose`: the bottleneck verdict for the last --window, from Prometheus. */
 export function registerDiagnoseCommand(program: Command): void {
   const command = program
     .command('diagnose')
     .description('ask Prometheus for the last --window and print where the bottleneck is (CPU, disk, heat, producer concurrency)');
-  addCommandOptions(command, DIAGNOSE_OPTIONS);
+  const specs = specsOf(DIAGNOSE_SCHEMA);
+  addCommandOptions(command, specs);
   command.action(async (_opts, cmd: Command) => {
-    const values = resolveCommandOptions(cmd, DIAGNOSE_OPTIONS);
-    const url = values.get('prometheus.url') as string | undefined;
+    const values = resolveSchema(DIAGNOSE_SCHEMA, commandSource(cmd, specs));
+    const url = values.prometheusUrl;
     if (!url) throw new PitowerConfigError('--prometheus.url is required (or $PITOWER_PROMETHEUS_URL)');
-    const windowSeconds = values.get('window') as number;
+    const windowSeconds = values.window;
     const end = new Date();
     const start = new Date(end.getTime() - windowSeconds * 1000);
     const diagnosis = await readDiagnosis({
       url,
       start,
       end,
-      timeoutMs: Math.round((values.get('prometheus.timeout') as number) * 1000),
+      timeoutMs: Math.round(values.timeout * 1000),
     });
-    if (values.get('json')) {
+    if (values.json) {
       process.stdout.write(`${JSON.stringify(diagnosis, null, 2)}\n`);
     } else {
       process.stdout.write(formatVerdict(diagnosis.verdict) + formatSkipped(diagnosis.skipped));

@@ -1,11 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { addCommandOptions, resolveCommandOptions } from '../config/options';
+import { addCommandOptions, commandSource, resolveSchema, specsOf, text, toggle } from '../config/options';
+import { prometheusUrlOption } from './diagnose';
 import { formatVerdict } from '@pitower/diagnosis';
 import { diagnoseFromPrometheus } from '../diagnosis/report';
 import { errorMessage, PitowerConfigError, PitowerConnectionError } from '../errors';
-import { loadOptionSpecs, toLoadConfig, type LoadConfig } from '../load/options';
+import { loadSchema, toLoadConfig, type LoadConfig } from '../load/options';
 import { runLoad, type RunResult } from '../load/run';
 import type { SchedulerState } from '../load/scheduler';
 import { formatProgressLine, formatSummaryTable, RunStats, toTps, type LoadSummary } from '../load/stats';
@@ -47,18 +48,27 @@ export function toDiagnosisWindow(startedAt: Date, endedAt: Date): { start: Date
   return { start: new Date(start), end: endedAt };
 }
 
+/** The options only `pitower load` has (the daemon has its own --path.sysfs). */
+const LOAD_CLI_SCHEMA = {
+  sysfs: text({ flag: 'path.sysfs', arg: '<dir>', help: 'sysfs mountpoint (the value of each reading is thermal_zone0)', default: '/sys' }),
+  json: toggle({ flag: 'json', help: 'print one JSON object with the results on stdout instead of the table' }),
+  prometheusUrl: prometheusUrlOption("after the run, ask this Prometheus for the bottleneck verdict of the run's window (as pitower diagnose)"),
+};
+
 /** `pitower load`: one load run in the foreground, a progress line on a TTY, a table or `--json` at the end. */
 export function registerLoadCommand(program: Command): void {
-  const specs = loadOptionSpecs('', true);
+  const schema = loadSchema('');
+  const specs = specsOf(schema, LOAD_CLI_SCHEMA);
   const command = program
     .command('load')
     .description('write CPU-temperature readings to MySQL, Kafka or Cassandra as fast as asked, and report TPS and latency');
   addCommandOptions(command, specs);
   command.action(async (_opts, cmd: Command) => {
-    const values = resolveCommandOptions(cmd, specs);
-    const config = toLoadConfig(values, '');
+    const source = commandSource(cmd, specs);
+    const cli = resolveSchema(LOAD_CLI_SCHEMA, source);
+    const config = toLoadConfig(resolveSchema(schema, source), '', cli.sysfs);
     if (config.durationSeconds === undefined && config.count === undefined) config.durationSeconds = DEFAULT_DURATION_SECONDS;
-    const json = values.get('json') === true;
+    const json = cli.json;
 
     const stats = new RunStats();
     const controller = new AbortController();
@@ -89,7 +99,7 @@ export function registerLoadCommand(program: Command): void {
       if (process.env.PITOWER_DEBUG) console.error(result.auditCause);
       process.exitCode = EXIT_AUDIT_FAILED;
     }
-    const prometheus = values.get('prometheus.url') as string | undefined;
+    const prometheus = cli.prometheusUrl;
     let verdictText = '';
     if (prometheus) {
       try {

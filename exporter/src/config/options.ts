@@ -4,65 +4,165 @@ import { parse as parseYaml } from 'yaml';
 import { PitowerConfigError, errorMessage, fileKind } from '../errors';
 
 /**
- * A declarative option: one entry gives a command-line flag, the same key in the YAML config file,
- * an optional environment variable, a default and a parser that validates the value.
+ * One schema per subcommand: an object of typed options, each giving a command-line flag, the same key in
+ * the YAML config file, an optional environment variable, a default and the parser that validates the
+ * value. Parsing, `--help` and every validation error come from it; `resolveSchema` returns an object whose
+ * property types follow from the schema, so a misspelt option or a wrong type is a compile error.
+ *
+ *   const SCHEMA = { window: value({ flag: 'window', help: '...', default: '5m', parse: parseDuration }) };
+ *   resolveSchema(SCHEMA, source).window   // number
  *
  * Precedence: flag > environment variable > config file > default.
  */
-export interface OptionSpec {
+export interface OptionSpec<T> {
   /** Flag name without dashes, node_exporter style: `web.listen-address`. Also the YAML key. */
-  flag: string;
-  /** Placeholder for the value in help text (`<address>`); omitted for booleans. */
-  arg?: string;
-  help: string;
-  default?: unknown;
-  /** Boolean switch; `--no-<flag>` turns it off when the default is true. */
-  boolean?: boolean;
-  /** Repeatable; each value may also be a comma-separated list. */
-  repeatable?: boolean;
+  readonly flag: string;
+  /** Placeholder for the value in help text (`<address>`); none for switches. */
+  readonly arg?: string;
+  readonly help: string;
+  /** value: one value; switch: `--flag` (and `--no-flag` when on by default); list: repeatable, commas split. */
+  readonly kind: 'value' | 'switch' | 'list';
+  /** The default as a user would write it; shown in help and parsed like any value. */
+  readonly default?: string | boolean;
   /** Environment variable read when the flag is not given (for secrets that must not be on argv). */
-  env?: string;
-  /** Validates one raw string (each element for repeatable options); throws with a reason. */
-  parse?: (raw: string) => unknown;
+  readonly env?: string;
   /** Choices shown in help and enforced. */
-  choices?: string[];
+  readonly choices?: readonly string[];
+  /** The winning source's raw value (undefined: none and no default) -> the value; throws PitowerConfigError naming `where`. */
+  readonly resolve: (raw: unknown, where: string) => T;
 }
 
-export type OptionValues = Map<string, unknown>;
+/** A subcommand's (or a daemon module's) options by the name the code reads them under. */
+export type Schema = Readonly<Record<string, OptionSpec<unknown>>>;
 
-/** Adds `--config.file` and every spec to a subcommand; resolve with resolveCommandOptions. */
-export function addCommandOptions(command: Command, specs: OptionSpec[]): Command {
+/** The resolved values of a schema, typed property by property. */
+export type Values<S extends Schema> = { readonly [K in keyof S]: S[K] extends OptionSpec<infer T> ? T : never };
+
+interface Common {
+  flag: string;
+  arg?: string;
+  help: string;
+  env?: string;
+}
+
+/** A string option, as given. */
+export function text(spec: Common & { default: string }): OptionSpec<string>;
+export function text(spec: Common): OptionSpec<string | undefined>;
+export function text(spec: Common & { default?: string }): OptionSpec<string | undefined> {
+  return { ...spec, kind: 'value', resolve: (raw, where) => single(raw, where) };
+}
+
+/** An option parsed into a T by `parse` (which throws an Error whose message is the reason). */
+export function value<T>(spec: Common & { default: string; parse: (raw: string) => T }): OptionSpec<T>;
+export function value<T>(spec: Common & { parse: (raw: string) => T }): OptionSpec<T | undefined>;
+export function value<T>(spec: Common & { default?: string; parse: (raw: string) => T }): OptionSpec<T | undefined> {
+  const { parse, ...rest } = spec;
+  return {
+    ...rest,
+    kind: 'value',
+    resolve: (raw, where) => {
+      const one = single(raw, where);
+      return one === undefined ? undefined : runParser(parse, one, where);
+    },
+  };
+}
+
+/** One of a fixed set of words. */
+export function choice<const C extends string>(spec: Common & { choices: readonly C[]; default: C }): OptionSpec<C>;
+export function choice<const C extends string>(spec: Common & { choices: readonly C[] }): OptionSpec<C | undefined>;
+export function choice<const C extends string>(spec: Common & { choices: readonly C[]; default?: C }): OptionSpec<C | undefined> {
+  return { ...spec, kind: 'value', resolve: (raw, where) => pickChoice(spec.choices, single(raw, where), where) };
+}
+
+/** A switch: `--flag`, and `--no-flag` when the default is on. */
+export function toggle(spec: Common & { default?: boolean }): OptionSpec<boolean> {
+  return {
+    ...spec,
+    kind: 'switch',
+    resolve: (raw, where) => {
+      if (raw === undefined || typeof raw === 'boolean') return raw ?? false;
+      if (raw === 'true') return true;
+      if (raw === 'false') return false;
+      throw new PitowerConfigError(`${where}: expected true or false, got "${quoteValue(String(raw))}"`);
+    },
+  };
+}
+
+/** A repeatable option; each value may also be a comma-separated list. Empty when not given. */
+export function list<T>(spec: Common & { parse: (raw: string) => T }): OptionSpec<T[]> {
+  const { parse, ...rest } = spec;
+  return {
+    ...rest,
+    kind: 'list',
+    resolve: (raw, where) =>
+      (raw === undefined ? [] : Array.isArray(raw) ? raw : [raw])
+        .flatMap((item) => String(item).split(','))
+        .map((item) => item.trim())
+        .filter((item) => item !== '')
+        .map((item) => runParser(parse, item, where)),
+  };
+}
+
+/** The same schema with every flag under `prefix` (`load.` in the daemon) and the env names given by `env`. */
+export function prefixSchema<S extends Schema>(schema: S, prefix: string, env: (name: string) => string = (name) => name): S {
+  const out: Record<string, OptionSpec<unknown>> = {};
+  for (const [key, spec] of Object.entries(schema)) {
+    out[key] = { ...spec, flag: `${prefix}${spec.flag}`, env: spec.env === undefined ? undefined : env(spec.env) };
+  }
+  // the same keys and the same spec types, only the flag and env strings differ
+  return out as S;
+}
+
+/** Where raw values come from: the command line, the environment, the config file, in that order. */
+export interface OptionSource {
+  lookup(spec: OptionSpec<unknown>): { raw: unknown; where: string } | undefined;
+}
+
+/** Every option of `schema` from `source` (or its default), typed. */
+export function resolveSchema<S extends Schema>(schema: S, source: OptionSource): Values<S> {
+  const out: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(schema)) {
+    const found = source.lookup(spec);
+    out[key] = found ? spec.resolve(found.raw, found.where) : spec.resolve(spec.default, `default of --${spec.flag}`);
+  }
+  // each property was produced by its own spec's resolve, whose return type Values<S> names
+  return out as Values<S>;
+}
+
+/** The specs of schemas, in order, for commander and the config file's known keys. */
+export function specsOf(...schemas: Schema[]): OptionSpec<unknown>[] {
+  return schemas.flatMap((s) => Object.values(s));
+}
+
+/** Adds `--config.file` and every spec to a subcommand; read the values with commandSource. */
+export function addCommandOptions(command: Command, specs: readonly OptionSpec<unknown>[]): Command {
   command.option('--config.file <path>', 'YAML file with the same keys as the flags (flags win)');
   return addOptions(command, specs);
 }
 
-/** Reads the command's `--config.file` (if given) and resolves every spec (see resolveOptions). */
-export function resolveCommandOptions(command: Command, specs: OptionSpec[], env: NodeJS.ProcessEnv = process.env): OptionValues {
-  const configPath = command.opts()['config.file'] as string | undefined;
-  const file = configPath ? readConfigFile(configPath) : new Map<string, unknown>();
-  return resolveOptions(command, specs, file, configPath ?? '', env);
+/** The command's parsed flags, the environment and the command's `--config.file` (if given). */
+export function commandSource(command: Command, specs: readonly OptionSpec<unknown>[], env: NodeJS.ProcessEnv = process.env): OptionSource {
+  const configPath = command.opts()['config.file'];
+  const path = typeof configPath === 'string' ? configPath : undefined;
+  const file = path ? readConfigFile(path) : new Map<string, unknown>();
+  return optionSource(command, specs, { file, filePath: path ?? '', env });
 }
 
 /** Adds every spec to a commander command. */
-export function addOptions(command: Command, specs: OptionSpec[]): Command {
+export function addOptions(command: Command, specs: readonly OptionSpec<unknown>[]): Command {
   for (const spec of specs) {
-    if (spec.boolean) {
-      const option = new Option(`--${spec.flag}`, spec.help);
-      command.addOption(option);
+    if (spec.kind === 'switch') {
+      command.addOption(new Option(`--${spec.flag}`, spec.help));
       if (spec.default === true) command.addOption(new Option(`--no-${spec.flag}`, `disable ${spec.flag}`));
       continue;
     }
     const option = new Option(`--${spec.flag} ${spec.arg ?? '<value>'}`, spec.help);
-    if (spec.repeatable) option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
+    if (spec.kind === 'list') option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
     if (spec.choices) option.choices(spec.choices);
-    if (spec.default !== undefined) option.default(spec.default, defaultDescription(spec.default));
+    if (spec.default !== undefined) option.default(spec.default, String(spec.default));
     command.addOption(option);
   }
   return command;
-}
-
-function defaultDescription(value: unknown): string {
-  return Array.isArray(value) ? value.join(',') : String(value);
 }
 
 /** Flattens `{web: {listen-address: x}}` and `{"web.listen-address": x}` alike into dotted keys. */
@@ -134,6 +234,15 @@ export function readCredential(name: string, env: NodeJS.ProcessEnv = process.en
   return readSecretFile(`systemd credential ${name}:`, path);
 }
 
+/**
+ * The one way a password is found: the password file named by `fileFlag` (if given), else the value given
+ * directly (flag, environment or URL), else the systemd credential `credential`; undefined when none.
+ */
+export function readPassword(file: string | undefined, fileFlag: string, direct: string | undefined, credential: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (file !== undefined) return readSecretFile(fileFlag, file);
+  return direct ?? readCredential(credential, env);
+}
+
 /** `raw` for an error message: at most MAX_QUOTED_CHARS characters, the rest elided with its length. */
 export function quoteValue(raw: string): string {
   const text = raw.length <= MAX_QUOTED_CHARS ? raw : `${raw.slice(0, MAX_QUOTED_CHARS)}… (${raw.length} characters)`;
@@ -152,64 +261,43 @@ export function readConfigFile(path: string): Map<string, unknown> {
 }
 
 /**
- * Resolves every spec from commander's parsed values, the environment and the config file into one map
- * keyed by flag name. Throws PitowerConfigError naming the flag (or file key) for any invalid value.
+ * A source over commander's parsed values, the environment and the config file's flattened keys. Throws
+ * PitowerConfigError for a file key no spec knows (a misspelt option in the file is an error, not ignored).
  */
-export function resolveOptions(
+export function optionSource(
   command: Command,
-  specs: OptionSpec[],
-  file: Map<string, unknown> = new Map(),
-  filePath = '',
-  env: NodeJS.ProcessEnv = process.env,
-): OptionValues {
+  specs: readonly OptionSpec<unknown>[],
+  { file = new Map<string, unknown>(), filePath = '', env = process.env }: { file?: Map<string, unknown>; filePath?: string; env?: NodeJS.ProcessEnv } = {},
+): OptionSource {
   const known = new Set(specs.map((s) => s.flag));
   known.add('config.file');
   for (const key of file.keys()) {
     if (!known.has(key)) throw new PitowerConfigError(`--config.file ${filePath}: unknown option "${quoteValue(key)}"`);
   }
   const opts = command.opts();
-  const values: OptionValues = new Map();
-  for (const spec of specs) {
-    const attr = new Option(`--${spec.flag}`).attributeName();
-    const source = command.getOptionValueSource(attr);
-    let raw: unknown;
-    let where: string;
-    if (source === 'cli') {
-      raw = opts[attr];
-      where = `--${spec.flag}`;
-    } else if (spec.env && env[spec.env] !== undefined) {
-      raw = env[spec.env];
-      where = `$${spec.env}`;
-    } else if (file.has(spec.flag)) {
-      raw = file.get(spec.flag);
-      where = `--config.file ${filePath}: ${spec.flag}`;
-    } else {
-      values.set(spec.flag, spec.default === undefined ? undefined : parseValue(spec, spec.default, `default of --${spec.flag}`));
-      continue;
-    }
-    values.set(spec.flag, parseValue(spec, raw, where));
-  }
-  return values;
+  return {
+    lookup(spec) {
+      const attr = new Option(`--${spec.flag}`).attributeName();
+      if (command.getOptionValueSource(attr) === 'cli') return { raw: opts[attr], where: `--${spec.flag}` };
+      if (spec.env && env[spec.env] !== undefined) return { raw: env[spec.env], where: `$${spec.env}` };
+      if (file.has(spec.flag)) return { raw: file.get(spec.flag), where: `--config.file ${filePath}: ${spec.flag}` };
+      return undefined;
+    },
+  };
 }
 
-function parseValue(spec: OptionSpec, raw: unknown, where: string): unknown {
-  if (spec.boolean) {
-    if (typeof raw === 'boolean') return raw;
-    if (raw === 'true') return true;
-    if (raw === 'false') return false;
-    throw new PitowerConfigError(`${where}: expected true or false, got "${quoteValue(String(raw))}"`);
-  }
-  if (spec.repeatable) {
-    const list = (Array.isArray(raw) ? raw : [raw])
-      .flatMap((item) => String(item).split(','))
-      .map((item) => item.trim())
-      .filter((item) => item !== '');
-    return list.map((item) => parseOne(spec, item, where));
-  }
-  if (raw === null || typeof raw === 'object') {
-    throw new PitowerConfigError(`${where}: expected a single value`);
-  }
-  return parseOne(spec, String(raw), where);
+/** One raw value as text; undefined stays undefined. A list or mapping where one value belongs is an error. */
+function single(raw: unknown, where: string): string | undefined {
+  if (raw === undefined) return undefined;
+  if (raw === null || typeof raw === 'object') throw new PitowerConfigError(`${where}: expected a single value`);
+  return String(raw);
+}
+
+function pickChoice<C extends string>(choices: readonly C[], raw: string | undefined, where: string): C | undefined {
+  if (raw === undefined) return undefined;
+  const found = choices.find((c) => c === raw);
+  if (found === undefined) throw new PitowerConfigError(`${where}: "${quoteValue(raw)}" is not one of ${choices.join(', ')}`);
+  return found;
 }
 
 /** Longest single option value: a path, a URL, a regex. */
@@ -220,15 +308,13 @@ function shorten(message: string): string {
   return message.length <= 4 * MAX_QUOTED_CHARS ? message : `${message.slice(0, 4 * MAX_QUOTED_CHARS)}…`;
 }
 
-function parseOne(spec: OptionSpec, raw: string, where: string): unknown {
-  if (spec.choices && !spec.choices.includes(raw)) {
-    throw new PitowerConfigError(`${where}: "${quoteValue(raw)}" is not one of ${spec.choices.join(', ')}`);
-  }
-  if (!spec.parse) return raw;
+function runParser<T>(parse: (raw: string) => T, raw: string, where: string): T {
   if (raw.length > MAX_VALUE_CHARS) throw new PitowerConfigError(`${where}: value too long (${raw.length} characters; at most ${MAX_VALUE_CHARS}): "${quoteValue(raw)}"`);
   try {
-    return spec.parse(raw);
+    return parse(raw);
   } catch (err) {
+    // a parser that reads a file (--web.config.file) names the flag and the file itself
+    if (err instanceof PitowerConfigError) throw err;
     throw new PitowerConfigError(`${where}: ${shorten(errorMessage(err))}`);
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Pure value parsers shared by every option table. Each throws an Error whose message is the reason;
- * resolveOptions() prefixes it with the flag or file key.
+ * the option schema (config/options.ts) prefixes it with the flag or file key.
  */
 
 export interface ListenAddress {
@@ -51,6 +51,34 @@ export function parseDuration(raw: string): number {
   }
   if (seconds > MAX_DURATION_SECONDS) throw new Error(`duration "${raw}" is too long: at most 24d`);
   return seconds;
+}
+
+/** Seconds as the shortest duration text: 0.01 -> 10ms, 90 -> 1m30s, 300 -> 5m. */
+export function formatDuration(seconds: number): string {
+  if (seconds < 1) return `${Math.round(seconds * 1000)}ms`;
+  let rest = seconds;
+  let out = '';
+  for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60]] as const) {
+    if (rest >= size) {
+      out += `${Math.floor(rest / size)}${unit}`;
+      rest %= size;
+    }
+  }
+  return rest > 0 || out === '' ? `${out}${Number(rest.toFixed(3))}s` : out;
+}
+
+/**
+ * The one positive-duration parser: a duration greater than 0 and within [min, max] seconds, as a value
+ * parser (`parse: positiveDuration(1, 300)`).
+ */
+export function positiveDuration(minSeconds = 0, maxSeconds = MAX_DURATION_SECONDS): (raw: string) => number {
+  return (raw) => {
+    const seconds = parseDuration(raw);
+    if (!(seconds > 0)) throw new Error(`"${raw}" must be greater than 0`);
+    if (seconds < minSeconds) throw new Error(`"${raw}" is shorter than ${formatDuration(minSeconds)}`);
+    if (seconds > maxSeconds) throw new Error(`"${raw}" is longer than ${formatDuration(maxSeconds)}`);
+    return seconds;
+  };
 }
 
 /** Integer within [min, max]. */

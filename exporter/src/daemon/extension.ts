@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Collector } from '../collectors/collector';
-import type { OptionSpec, OptionValues } from '../config/options';
+import { resolveSchema, specsOf, type OptionSource, type OptionSpec, type Schema, type Values } from '../config/options';
 
 /**
  * Prometheus text ready to send, and its generation: a new number whenever the text changed. HTTP keeps
@@ -36,10 +36,29 @@ export interface DaemonExtension {
   describe?(): string;
 }
 
+/** What every module may read of the daemon's own options. */
+export interface ModuleContext {
+  /** --path.sysfs */
+  sysfs: string;
+}
+
 /** A module of the daemon: the flags it adds to `pitower exporter` and how it is created from them. */
 export interface DaemonModule {
   name: string;
-  options: OptionSpec[];
+  options: readonly OptionSpec<unknown>[];
   /** Returns undefined when the module is not enabled by the given options. Throws PitowerConfigError on bad input. */
-  create(values: OptionValues): DaemonExtension | undefined;
+  create(source: OptionSource, context: ModuleContext): DaemonExtension | undefined;
+}
+
+/** A DaemonModule from its own schema: `create` gets that schema's typed values. */
+export function defineModule<S extends Schema>(module: {
+  name: string;
+  schema: S;
+  create(values: Values<S>, context: ModuleContext): DaemonExtension | undefined;
+}): DaemonModule {
+  return {
+    name: module.name,
+    options: specsOf(module.schema),
+    create: (source, context) => module.create(resolveSchema(module.schema, source), context),
+  };
 }

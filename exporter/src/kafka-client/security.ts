@@ -1,4 +1,4 @@
-import { readCredential, readSecretFile, readSmallFile, type OptionSpec, type OptionValues } from '../config/options';
+import { choice, prefixSchema, readPassword, readSmallFile, text, toggle, type Values } from '../config/options';
 import { PitowerConfigError } from '../errors';
 
 /**
@@ -25,68 +25,85 @@ export interface KafkaSecurity {
   sasl?: KafkaSaslConfig;
 }
 
-/** The flags, under `prefix` ('' or 'load.'); the password's environment variables get PITOWER_LOAD_ under 'load.'. */
-export function kafkaSecurityOptions(prefix: '' | 'load.' = ''): OptionSpec[] {
-  const env = (name: string) => (prefix === '' ? name : name.replace(/^PITOWER_/, 'PITOWER_LOAD_'));
-  const p = (flag: string) => `${prefix}${flag}`;
-  return [
-    { flag: p('tls.enabled'), boolean: true, help: 'connect to Kafka with TLS' },
-    { flag: p('tls.ca-file'), arg: '<path>', help: 'CA certificate file to verify the brokers' },
-    { flag: p('tls.cert-file'), arg: '<path>', help: 'client certificate file (mutual TLS)' },
-    { flag: p('tls.key-file'), arg: '<path>', help: 'client private key file (mutual TLS)' },
-    { flag: p('tls.insecure-skip-tls-verify'), boolean: true, help: "don't verify the brokers' certificates" },
-    { flag: p('sasl.enabled'), boolean: true, help: 'authenticate with SASL' },
-    { flag: p('sasl.mechanism'), arg: '<mechanism>', help: 'SASL mechanism', default: 'plain', choices: ['plain', 'scram-sha256', 'scram-sha512'] },
-    { flag: p('sasl.username'), arg: '<user>', help: 'SASL user name' },
-    {
-      flag: p('sasl.password'),
-      arg: '<password>',
-      help: `SASL password (prefer $${env('PITOWER_KAFKA_SASL_PASSWORD')} or --${p('sasl.password-file')}: argv is visible to other users)`,
-      env: env('PITOWER_KAFKA_SASL_PASSWORD'),
-    },
-    {
-      flag: p('sasl.password-file'),
-      arg: '<path>',
-      help: 'file holding the SASL password (trailing newline ignored); without a password source, the systemd credential kafka-sasl-password is used',
-      env: env('PITOWER_KAFKA_SASL_PASSWORD_FILE'),
-    },
+/** The flags (the collector's; `pitower load` has the same under its prefix, see prefixSchema). */
+export const KAFKA_SECURITY_SCHEMA = {
+  tlsEnabled: toggle({ flag: 'tls.enabled', help: 'connect to Kafka with TLS' }),
+  tlsCaFile: text({ flag: 'tls.ca-file', arg: '<path>', help: 'CA certificate file to verify the brokers' }),
+  tlsCertFile: text({ flag: 'tls.cert-file', arg: '<path>', help: 'client certificate file (mutual TLS)' }),
+  tlsKeyFile: text({ flag: 'tls.key-file', arg: '<path>', help: 'client private key file (mutual TLS)' }),
+  tlsInsecure: toggle({ flag: 'tls.insecure-skip-tls-verify', help: "don't verify the brokers' certificates" }),
+  saslEnabled: toggle({ flag: 'sasl.enabled', help: 'authenticate with SASL' }),
+  saslMechanism: choice({ flag: 'sasl.mechanism', arg: '<mechanism>', help: 'SASL mechanism', default: 'plain', choices: ['plain', 'scram-sha256', 'scram-sha512'] }),
+  saslUsername: text({ flag: 'sasl.username', arg: '<user>', help: 'SASL user name' }),
+  saslPassword: text({
+    flag: 'sasl.password',
+    arg: '<password>',
+    help: 'SASL password (prefer $PITOWER_KAFKA_SASL_PASSWORD or --sasl.password-file: argv is visible to other users)',
+    env: 'PITOWER_KAFKA_SASL_PASSWORD',
+  }),
+  saslPasswordFile: text({
+    flag: 'sasl.password-file',
+    arg: '<path>',
+    help: 'file holding the SASL password (trailing newline ignored); without a password source, the systemd credential kafka-sasl-password is used',
+    env: 'PITOWER_KAFKA_SASL_PASSWORD_FILE',
+  }),
+};
+
+export type KafkaSecurityValues = Values<typeof KAFKA_SECURITY_SCHEMA>;
+
+/** The flags under `prefix` ('' or 'load.'); the environment variables get PITOWER_LOAD_ under 'load.'. */
+export function kafkaSecuritySchema(prefix: '' | 'load.'): typeof KAFKA_SECURITY_SCHEMA {
+  if (prefix === '') return KAFKA_SECURITY_SCHEMA;
+  const schema = prefixSchema(KAFKA_SECURITY_SCHEMA, prefix, (name) => name.replace(/^PITOWER_/, 'PITOWER_LOAD_'));
+  return { ...schema, saslPassword: { ...schema.saslPassword, help: 'SASL password (prefer $PITOWER_LOAD_KAFKA_SASL_PASSWORD or --load.sasl.password-file: argv is visible to other users)' } };
+}
+
+/** The flags given that only mean something for a Kafka target (refused with another backend). */
+export function givenSecurityFlags(values: KafkaSecurityValues, prefix: '' | 'load.'): string[] {
+  const given: Array<[boolean, string]> = [
+    [values.tlsEnabled, 'tls.enabled'],
+    [values.tlsCaFile !== undefined, 'tls.ca-file'],
+    [values.tlsCertFile !== undefined, 'tls.cert-file'],
+    [values.tlsKeyFile !== undefined, 'tls.key-file'],
+    [values.tlsInsecure, 'tls.insecure-skip-tls-verify'],
+    [values.saslEnabled, 'sasl.enabled'],
+    [values.saslUsername !== undefined, 'sasl.username'],
+    [values.saslPasswordFile !== undefined, 'sasl.password-file'],
   ];
+  return given.filter(([on]) => on).map(([, name]) => `--${prefix}${name}`);
 }
 
 /** Resolved values -> TLS and SASL settings, reading the certificate and password files. Errors name the flag. */
-export function toKafkaSecurity(values: OptionValues, prefix: '' | 'load.' = ''): KafkaSecurity {
+export function toKafkaSecurity(values: KafkaSecurityValues, prefix: '' | 'load.' = ''): KafkaSecurity {
   const flag = (name: string) => `--${prefix}${name}`;
-  const str = (name: string): string | undefined => {
-    const v = values.get(`${prefix}${name}`);
-    return typeof v === 'string' ? v : undefined;
-  };
-  const on = (name: string): boolean => values.get(`${prefix}${name}`) === true;
   const security: KafkaSecurity = {};
-  const tlsFiles = ['tls.ca-file', 'tls.cert-file', 'tls.key-file'].filter((f) => str(f) !== undefined);
-  if (on('tls.enabled')) {
-    const read = (name: string): string | undefined => {
-      const path = str(name);
-      return path === undefined ? undefined : readSmallFile(flag(name), path);
-    };
-    security.tls = { ca: read('tls.ca-file'), cert: read('tls.cert-file'), key: read('tls.key-file'), rejectUnauthorized: !on('tls.insecure-skip-tls-verify') };
-    if ((security.tls.cert === undefined) !== (security.tls.key === undefined)) {
+  const files: Array<[string | undefined, string]> = [
+    [values.tlsCaFile, 'tls.ca-file'],
+    [values.tlsCertFile, 'tls.cert-file'],
+    [values.tlsKeyFile, 'tls.key-file'],
+  ];
+  const read = ([path, name]: [string | undefined, string]): string | undefined => (path === undefined ? undefined : readSmallFile(flag(name), path));
+  if (values.tlsEnabled) {
+    const [ca, cert, key] = files.map(read);
+    security.tls = { ca, cert, key, rejectUnauthorized: !values.tlsInsecure };
+    if ((cert === undefined) !== (key === undefined)) {
       throw new PitowerConfigError(`${flag('tls.cert-file')} and ${flag('tls.key-file')} must be given together`);
     }
-  } else if (tlsFiles.length > 0) {
-    throw new PitowerConfigError(`${flag(tlsFiles[0])} needs ${flag('tls.enabled')}`);
+  } else {
+    const given = files.find(([path]) => path !== undefined);
+    if (given) throw new PitowerConfigError(`${flag(given[1])} needs ${flag('tls.enabled')}`);
   }
-  if (on('sasl.enabled')) {
-    const username = str('sasl.username');
+  if (values.saslEnabled) {
+    const username = values.saslUsername;
     if (!username) throw new PitowerConfigError(`${flag('sasl.username')} is required with ${flag('sasl.enabled')}`);
-    const file = str('sasl.password-file');
-    const password = file !== undefined ? readSecretFile(flag('sasl.password-file'), file) : (str('sasl.password') ?? readCredential('kafka-sasl-password'));
+    const env = prefix === '' ? 'PITOWER_KAFKA_SASL_PASSWORD' : 'PITOWER_LOAD_KAFKA_SASL_PASSWORD';
+    const password = readPassword(values.saslPasswordFile, flag('sasl.password-file'), values.saslPassword, 'kafka-sasl-password');
     if (!password) {
-      const env = prefix === '' ? 'PITOWER_KAFKA_SASL_PASSWORD' : 'PITOWER_LOAD_KAFKA_SASL_PASSWORD';
       throw new PitowerConfigError(
         `${flag('sasl.enabled')} needs a password: ${flag('sasl.password-file')} (or $${env}_FILE), $${env}, the systemd credential kafka-sasl-password, or ${flag('sasl.password')}`,
       );
     }
-    const mechanism = str('sasl.mechanism');
+    const mechanism = values.saslMechanism;
     security.sasl = {
       mechanism: mechanism === 'scram-sha256' ? 'scram-sha-256' : mechanism === 'scram-sha512' ? 'scram-sha-512' : 'plain',
       username,

@@ -1,7 +1,7 @@
-import type { DaemonExtension, DaemonModule } from '../daemon/extension';
+import { defineModule, type DaemonExtension, type DaemonModule } from '../daemon/extension';
 import { createCollectorClient, createLeaseClient } from '../kafka-client/client';
 import { KafkaMetrics } from './metrics';
-import { KAFKA_OPTIONS, toKafkaConfig, type KafkaConfig } from './options';
+import { KAFKA_SCHEMA, toKafkaConfig, type KafkaConfig } from './options';
 import { KafkaPoller } from './poller';
 import { ReporterLease } from './reporter-lease';
 import { describeMetadataPatch, installTolerantMetadata, type MetadataPatchStatus } from './tolerant-metadata';
@@ -83,11 +83,11 @@ export function reportMetadataPatch(
   else logger.error({ kafkajs: status.kafkajsVersion, patched: status.patched.join(',') }, describeMetadataPatch(status));
 }
 
-export const KAFKA_MODULE: DaemonModule = {
+export const KAFKA_MODULE: DaemonModule = defineModule({
   name: 'kafka',
-  options: KAFKA_OPTIONS,
+  schema: KAFKA_SCHEMA,
   create(values) {
     const config = toKafkaConfig(values);
     return config ? createKafkaExtension(config) : undefined;
   },
-};
+});

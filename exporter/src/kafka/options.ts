@@ -1,54 +1,59 @@
-import type { OptionSpec, OptionValues } from '../config/options';
+import { choice, list, value, type Values } from '../config/options';
 import { PitowerConfigError } from '../errors';
-import { parseDuration, parseHostPort, parseInteger, parseRegex } from '../config/parse';
-import { kafkaSecurityOptions, toKafkaSecurity, type KafkaSaslConfig, type KafkaTlsConfig } from '../kafka-client/security';
+import { parseDuration, parseHostPort, parseInteger, parseRegex, positiveDuration } from '../config/parse';
+import { KAFKA_SECURITY_SCHEMA, toKafkaSecurity, type KafkaSaslConfig, type KafkaTlsConfig } from '../kafka-client/security';
 
 /** Flags of the Kafka collector; TLS/SASL names follow kafka_exporter's. */
-export const KAFKA_OPTIONS: OptionSpec[] = [
-  {
+export const KAFKA_SCHEMA = {
+  servers: list({
     flag: 'kafka.server',
     arg: '<host:port>',
     help: 'Kafka bootstrap broker; repeatable or comma-separated; enables the Kafka collector',
-    repeatable: true,
     parse: parseHostPort,
-  },
-  { flag: 'kafka.metadata-interval', arg: '<duration>', help: 'how often to poll cluster metadata (leaders, ISR)', default: '5s', parse: parsePositiveDuration },
-  { flag: 'kafka.offsets-interval', arg: '<duration>', help: 'how often to poll offsets, consumer groups and topic configs in the background', default: '15s', parse: parsePositiveDuration },
-  {
+  }),
+  metadataInterval: value({ flag: 'kafka.metadata-interval', arg: '<duration>', help: 'how often to poll cluster metadata (leaders, ISR)', default: '5s', parse: positiveDuration() }),
+  offsetsInterval: value({
+    flag: 'kafka.offsets-interval',
+    arg: '<duration>',
+    help: 'how often to poll offsets, consumer groups and topic configs in the background',
+    default: '15s',
+    parse: positiveDuration(),
+  }),
+  offsetsScrapeWait: value({
     flag: 'kafka.offsets-scrape-wait',
     arg: '<duration>',
     help: 'at each scrape, read offsets, lag and groups afresh and wait this long for them (a slower read serves the next scrape; 0 = background poll only)',
     default: '1s',
     parse: parseDuration,
-  },
-  { flag: 'refresh.metadata', arg: '<duration>', help: "kafka_exporter's name for --kafka.metadata-interval", parse: parsePositiveDuration },
-  {
+  }),
+  refreshMetadata: value({ flag: 'refresh.metadata', arg: '<duration>', help: "kafka_exporter's name for --kafka.metadata-interval", parse: positiveDuration() }),
+  labels: value({
     flag: 'kafka.labels',
     arg: '<name=value,...>',
     help: 'constant labels on every Kafka series, as kafka_exporter (e.g. cluster=lab)',
     parse: parseConstantLabels,
-  },
-  {
+  }),
+  cluster: value({
     flag: 'kafka.cluster',
     arg: '<name>',
     help: 'value of the cluster label on every Kafka series (default: the cluster id the brokers report; "" for no cluster label)',
     parse: parseClusterName,
-  },
-  {
+  }),
+  reporter: choice({
     flag: 'kafka.reporter',
     arg: '<mode>',
     help: 'lease: of all exporters pointed at one cluster, only the holder of a consumer-group lease reports its cluster-wide families; always: this exporter always reports them (kafka_exporter\'s behaviour)',
     default: 'lease',
     choices: ['lease', 'always'],
-  },
-  {
+  }),
+  reporterTopic: value({
     flag: 'kafka.reporter-topic',
     arg: '<topic>',
     help: 'one-partition topic whose consumer-group lease picks the reporter (created when missing, never written to)',
     default: '__pitower_reporter',
     parse: parseTopicName,
-  },
-  {
+  }),
+  reporterGroup: value({
     flag: 'kafka.reporter-group',
     arg: '<group>',
     help: 'consumer group of the reporter lease (every exporter of one cluster must use the same)',
@@ -57,34 +62,36 @@ export const KAFKA_OPTIONS: OptionSpec[] = [
       if (raw.trim() === '') throw new Error('must not be empty');
       return raw;
     },
-  },
-  {
+  }),
+  reporterTimeout: value({
     flag: 'kafka.reporter-timeout',
     arg: '<duration>',
     help: "session timeout of the lease: a dead exporter's lease passes to another after about this long (the brokers allow 6s..30s by default)",
     default: '6s',
-    parse: parsePositiveDuration,
-  },
-  {
+    parse: positiveDuration(1, 300),
+  }),
+  minIsrDefault: value({
     flag: 'kafka.min-isr-default',
     arg: '<n>',
     help: "min.insync.replicas assumed for topics whose config cannot be read (Kafka's own default is 1)",
     default: '1',
     parse: (raw) => parseInteger(raw, 1, 1000),
-  },
-  {
+  }),
+  maxPartitions: value({
     flag: 'kafka.max-partitions',
     arg: '<n>',
     help: 'expose at most this many partitions (topics in name order; 0 = no cap); the rest is counted in pitower_kafka_partitions_dropped',
     default: '20000',
     parse: (raw) => parseInteger(raw, 0),
-  },
-  { flag: 'topic.filter', arg: '<regex>', help: 'only topics matching this regex', default: '.*', parse: parseRegex },
-  { flag: 'topic.exclude', arg: '<regex>', help: 'leave out topics matching this regex', parse: parseRegex },
-  { flag: 'group.filter', arg: '<regex>', help: 'only consumer groups matching this regex', default: '.*', parse: parseRegex },
-  { flag: 'group.exclude', arg: '<regex>', help: 'leave out consumer groups matching this regex', parse: parseRegex },
-  ...kafkaSecurityOptions(),
-];
+  }),
+  topicFilter: value({ flag: 'topic.filter', arg: '<regex>', help: 'only topics matching this regex', default: '.*', parse: parseRegex }),
+  topicExclude: value({ flag: 'topic.exclude', arg: '<regex>', help: 'leave out topics matching this regex', parse: parseRegex }),
+  groupFilter: value({ flag: 'group.filter', arg: '<regex>', help: 'only consumer groups matching this regex', default: '.*', parse: parseRegex }),
+  groupExclude: value({ flag: 'group.exclude', arg: '<regex>', help: 'leave out consumer groups matching this regex', parse: parseRegex }),
+  ...KAFKA_SECURITY_SCHEMA,
+};
+
+export type KafkaValues = Values<typeof KAFKA_SCHEMA>;
 
 export interface KafkaConfig {
   brokers: string[];
@@ -140,47 +147,31 @@ export function parseConstantLabels(raw: string): Array<[string, string]> {
   return out;
 }
 
-function parsePositiveDuration(raw: string): number {
-  const seconds = parseDuration(raw);
-  if (seconds <= 0) throw new Error(`"${raw}" must be greater than 0`);
-  return seconds;
-}
-
 /** Resolved option values -> KafkaConfig, or undefined when --kafka.server is not given. Reads the TLS/SASL files. */
-export function toKafkaConfig(values: OptionValues): KafkaConfig | undefined {
-  const brokers = (values.get('kafka.server') as string[] | undefined) ?? [];
+export function toKafkaConfig(values: KafkaValues): KafkaConfig | undefined {
+  const brokers = values.servers;
   if (brokers.length === 0) return undefined;
-  const refresh = values.get('refresh.metadata') as number | undefined;
-  const labels = (values.get('kafka.labels') as Array<[string, string]> | undefined) ?? [];
+  const labels = values.labels ?? [];
   // `--kafka.labels cluster=lab` (kafka_exporter's way) names the cluster as --kafka.cluster=lab does.
   const labelled = labels.find(([name]) => name === 'cluster');
-  const flagged = values.get('kafka.cluster') as string | undefined;
-  if (labelled && flagged !== undefined) throw new PitowerConfigError('--kafka.cluster and a cluster= in --kafka.labels name the cluster twice: give one');
-  const sessionTimeoutSeconds = values.get('kafka.reporter-timeout') as number;
-  if (sessionTimeoutSeconds < 1 || sessionTimeoutSeconds > 300) throw new PitowerConfigError(`--kafka.reporter-timeout: ${sessionTimeoutSeconds}s is outside 1s..300s`);
-  const config: KafkaConfig = {
+  if (labelled && values.cluster !== undefined) throw new PitowerConfigError('--kafka.cluster and a cluster= in --kafka.labels name the cluster twice: give one');
+  return {
     brokers,
-    metadataIntervalSeconds: refresh ?? (values.get('kafka.metadata-interval') as number),
-    offsetsIntervalSeconds: values.get('kafka.offsets-interval') as number,
-    offsetsScrapeWaitSeconds: values.get('kafka.offsets-scrape-wait') as number,
+    metadataIntervalSeconds: values.refreshMetadata ?? values.metadataInterval,
+    offsetsIntervalSeconds: values.offsetsInterval,
+    offsetsScrapeWaitSeconds: values.offsetsScrapeWait,
     constantLabels: labels.filter(([name]) => name !== 'cluster'),
-    cluster: labelled ? labelled[1] : flagged,
+    cluster: labelled ? labelled[1] : values.cluster,
     reporter:
-      values.get('kafka.reporter') === 'always'
+      values.reporter === 'always'
         ? { mode: 'always' }
-        : {
-            mode: 'lease',
-            topic: values.get('kafka.reporter-topic') as string,
-            groupId: values.get('kafka.reporter-group') as string,
-            sessionTimeoutSeconds,
-          },
-    minIsrDefault: values.get('kafka.min-isr-default') as number,
-    maxPartitions: values.get('kafka.max-partitions') as number,
-    topicFilter: values.get('topic.filter') as RegExp,
-    topicExclude: values.get('topic.exclude') as RegExp | undefined,
-    groupFilter: values.get('group.filter') as RegExp,
-    groupExclude: values.get('group.exclude') as RegExp | undefined,
+        : { mode: 'lease', topic: values.reporterTopic, groupId: values.reporterGroup, sessionTimeoutSeconds: values.reporterTimeout },
+    minIsrDefault: values.minIsrDefault,
+    maxPartitions: values.maxPartitions,
+    topicFilter: values.topicFilter,
+    topicExclude: values.topicExclude,
+    groupFilter: values.groupFilter,
+    groupExclude: values.groupExclude,
+    ...toKafkaSecurity(values),
   };
-  Object.assign(config, toKafkaSecurity(values));
-  return config;
 }

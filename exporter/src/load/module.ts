@@ -1,10 +1,10 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { FastifyBaseLogger } from 'fastify';
-import type { DaemonExtension, DaemonModule } from '../daemon/extension';
+import { defineModule, type DaemonExtension, type DaemonModule } from '../daemon/extension';
 import { errorMessage, PitowerConnectionError } from '../errors';
 import type { AuditResult } from './audit';
 import { ERROR_REASONS, type Backend } from './backends/backend';
-import { loadOptionSpecs, toLoadConfig, type LoadConfig } from './options';
+import { loadSchema, toLoadConfig, type LoadConfig } from './options';
 import { createBackoff, sleep } from '../retry';
 import { runLoad, createBackend } from './run';
 import type { LoadSink, SchedulerState } from './scheduler';
@@ -178,11 +178,11 @@ export function createLoadExtension(config: LoadConfig): DaemonExtension {
 }
 
 /** `--load.*` flags of `pitower exporter`; enabled by --load.backend. */
-export const LOAD_MODULE: DaemonModule = {
+export const LOAD_MODULE: DaemonModule = defineModule({
   name: 'load',
-  options: loadOptionSpecs('load.', false),
-  create(values) {
-    if (!values.get('load.backend')) return undefined;
-    return createLoadExtension(toLoadConfig(values, 'load.', (values.get('path.sysfs') as string | undefined) ?? '/sys'));
+  schema: loadSchema('load.'),
+  create(values, context) {
+    if (!values.backend) return undefined;
+    return createLoadExtension(toLoadConfig(values, 'load.', context.sysfs));
   },
-};
+});

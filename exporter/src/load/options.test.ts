@@ -1,28 +1,25 @@
 import { Command } from 'commander';
-import { addOptions, resolveOptions } from '../config/options';
+import { addOptions, optionSource, resolveSchema, specsOf } from '../config/options';
 import { PitowerConfigError } from '../errors';
-import { loadOptionSpecs, parseMysqlUrl, redactUrl, toLoadConfig } from './options';
+import { loadSchema, parseMysqlUrl, redactUrl, toLoadConfig } from './options';
 
 function configFrom(args: string[], prefix: '' | 'load.' = '', env: NodeJS.ProcessEnv = {}) {
-  const specs = loadOptionSpecs(prefix, prefix === '');
-  const command = addOptions(new Command('t').exitOverride(), specs);
-  command.parse(args, { from: 'user' });
-  return toLoadConfig(resolveOptions(command, specs, new Map(), '', env), prefix, prefix === '' ? undefined : '/sysfs');
+  const schema = loadSchema(prefix);
+  const specs = specsOf(schema);
+  const command = addOptions(new Command('t').exitOverride(), specs).parse(args, { from: 'user' });
+  return toLoadConfig(resolveSchema(schema, optionSource(command, specs, { env })), prefix, prefix === '' ? '/sys' : '/sysfs');
 }
 
 describe('load > options', () => {
-  test('one table, two prefixes; cli-only options stay out of the daemon', () => {
-    const cli = loadOptionSpecs('', true).map((s) => s.flag);
-    const daemon = loadOptionSpecs('load.', false).map((s) => s.flag);
+  test('one table, two prefixes: the daemon has every flag of the table under load.', () => {
+    const cli = specsOf(loadSchema('')).map((s) => s.flag);
+    const daemon = specsOf(loadSchema('load.')).map((s) => s.flag);
     expect(cli).toContain('backend');
-    expect(cli).toContain('json');
-    expect(cli).toContain('path.sysfs');
+    expect(cli).toContain('tls.enabled');
     expect(daemon).toContain('load.backend');
     expect(daemon).toContain('load.mysql.url');
-    expect(daemon).not.toContain('load.json');
-    expect(daemon).not.toContain('load.path.sysfs');
-    expect(daemon).not.toContain('load.prometheus.url');
-    expect(daemon.length).toBe(cli.length - 3);
+    expect(daemon).toContain('load.sasl.password');
+    expect(daemon).toEqual(cli.map((flag) => `load.${flag}`));
   });
 
   test('defaults', () => {
@@ -60,7 +57,7 @@ describe('load > options', () => {
       tls: { ca: undefined, cert: undefined, key: undefined, rejectUnauthorized: false },
       sasl: { mechanism: 'plain', username: 'lab', password: 'from-env' },
     });
-    expect(loadOptionSpecs('load.', false).find((s) => s.flag === 'load.sasl.password')?.env).toBe('PITOWER_LOAD_KAFKA_SASL_PASSWORD');
+    expect(loadSchema('load.').saslPassword.env).toBe('PITOWER_LOAD_KAFKA_SASL_PASSWORD');
   });
 
   test('kafka: servers as repeat and comma list, acks all -> -1', () => {
@@ -91,7 +88,7 @@ describe('load > options', () => {
     [['--backend', 'null', '--sasl.username', 'lab'], '--sasl.username is for --backend kafka, not null'],
     [['--backend', 'null', '--concurrency', '0'], '--concurrency: 0 is out of range 1..10000'],
     [['--backend', 'null', '--rate', 'fast'], '--rate: "fast" is not a number'],
-    [['--backend', 'null', '--duration', '0s'], '--duration: duration must be positive, got "0s"'],
+    [['--backend', 'null', '--duration', '0s'], '--duration: "0s" must be greater than 0'],
   ])('%j -> %s', (args, message) => {
     expect(() => configFrom(args as string[])).toThrow(new PitowerConfigError(message));
   });
