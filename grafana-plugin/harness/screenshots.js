@@ -42,8 +42,9 @@ const CASES = [
       '[data-testid="pitower-isr-chart"]': 1,
       '[data-testid="pitower-isr-shrink"]': 3,
       '[data-testid="pitower-isr-expand"]': 2,
+      '[data-testid="pitower-isr-leader-change"]': 2,
       '[data-testid="pitower-isr-partitions"] tbody tr': 4,
-      '[data-testid="pitower-isr-events"] tbody tr': 5,
+      '[data-testid="pitower-isr-events"] tbody tr': 9,
     },
   },
   {

@@ -4,6 +4,54 @@ import { DEFAULT_OPTIONS, PanelOptions } from './types';
 
 const LEADERSHIP_OR_ISR = (o: PanelOptions) => o.view !== 'bottleneck';
 const BOTTLENECK = (o: PanelOptions) => o.view === 'bottleneck';
+const BOTTLENECK_QUERIES = 'Bottleneck queries';
+
+type TextOption = { [K in keyof PanelOptions]: PanelOptions[K] extends string ? K : never }[keyof PanelOptions];
+
+/** The options that name series, by editor category: option -> label, in editor order. */
+const METRIC_OPTIONS: Array<{ category: string; showIf: (o: PanelOptions) => boolean; names: Partial<Record<TextOption, string>> }> = [
+  {
+    category: 'pitower metric names',
+    showIf: LEADERSHIP_OR_ISR,
+    names: {
+      replicaInSyncMetric: 'Replica in sync',
+      replicaLeaderMetric: 'Replica is leader',
+      replicaPreferredMetric: 'Replica is preferred',
+      partitionOfflineMetric: 'Partition offline',
+      brokerUpMetric: 'Broker up',
+      isrShrinksMetric: 'ISR shrinks counter',
+      isrExpandsMetric: 'ISR expands counter',
+      leaderChangesMetric: 'Leader changes counter',
+      underMinIsrMetric: 'Under min ISR',
+    },
+  },
+  {
+    category: 'kafka_exporter metric names',
+    showIf: LEADERSHIP_OR_ISR,
+    names: {
+      brokerInfoMetric: 'Broker info',
+      partitionLeaderMetric: 'Partition leader',
+      partitionReplicasMetric: 'Partition replicas',
+      partitionInSyncReplicasMetric: 'Partition in-sync replicas',
+      partitionLeaderIsPreferredMetric: 'Leader is preferred',
+      underReplicatedMetric: 'Under-replicated partition',
+    },
+  },
+  {
+    category: BOTTLENECK_QUERIES,
+    showIf: BOTTLENECK,
+    names: {
+      cpuQuery: 'CPU busy (0-1)',
+      ioQuery: 'Disk busy (0-1)',
+      temperatureQuery: 'Temperature (°C)',
+      throttledQuery: 'Throttled now (0/1)',
+      tpsQuery: 'Transactions per second',
+      inflightQuery: 'In-flight requests',
+      concurrencyQuery: 'Concurrency limit',
+      latencyQuery: 'Latency (s)',
+    },
+  },
+];
 
 /** Wiring only: the panel component and its options editor. */
 export const plugin = new PanelPlugin<PanelOptions>(ClusterPanel).setPanelOptions((builder) => {
@@ -25,48 +73,25 @@ export const plugin = new PanelPlugin<PanelOptions>(ClusterPanel).setPanelOption
     .addBooleanSwitch({ path: 'compactRows', name: 'Compact rows', defaultValue: d.compactRows, showIf: (o) => o.view === 'leadership' })
     .addNumberInput({ path: 'skewWarnPercent', name: 'Leader skew warning (%)', defaultValue: d.skewWarnPercent, showIf: (o) => o.view === 'leadership' });
 
-  const metric = (path: keyof PanelOptions & string, name: string, category: string, showIf = LEADERSHIP_OR_ISR) =>
-    builder.addTextInput({
-      path,
-      name,
-      category: [category],
-      description: 'Metric name (__name__) or query refId; several separated by commas',
-      defaultValue: d[path] as string,
-      showIf,
-    });
-  const pitower = 'pitower metric names';
-  metric('replicaInSyncMetric', 'Replica in sync', pitower);
-  metric('replicaLeaderMetric', 'Replica is leader', pitower);
-  metric('replicaPreferredMetric', 'Replica is preferred', pitower);
-  metric('partitionOfflineMetric', 'Partition offline', pitower);
-  metric('brokerUpMetric', 'Broker up', pitower);
-  metric('isrShrinksMetric', 'ISR shrinks counter', pitower);
-  metric('isrExpandsMetric', 'ISR expands counter', pitower);
-  metric('underMinIsrMetric', 'Under min ISR', pitower);
-  const kafkaExporter = 'kafka_exporter metric names';
-  metric('brokerInfoMetric', 'Broker info', kafkaExporter);
-  metric('partitionLeaderMetric', 'Partition leader', kafkaExporter);
-  metric('partitionReplicasMetric', 'Partition replicas', kafkaExporter);
-  metric('partitionInSyncReplicasMetric', 'Partition in-sync replicas', kafkaExporter);
-  metric('partitionLeaderIsPreferredMetric', 'Leader is preferred', kafkaExporter);
-  metric('underReplicatedMetric', 'Under-replicated partition', kafkaExporter);
-
-  const hosts = 'Bottleneck queries';
-  metric('cpuQuery', 'CPU busy (0-1)', hosts, BOTTLENECK);
-  metric('ioQuery', 'Disk busy (0-1)', hosts, BOTTLENECK);
-  metric('temperatureQuery', 'Temperature (°C)', hosts, BOTTLENECK);
-  metric('throttledQuery', 'Throttled now (0/1)', hosts, BOTTLENECK);
-  metric('tpsQuery', 'Transactions per second', hosts, BOTTLENECK);
-  metric('inflightQuery', 'In-flight requests', hosts, BOTTLENECK);
-  metric('concurrencyQuery', 'Concurrency limit', hosts, BOTTLENECK);
-  metric('latencyQuery', 'Latency (s)', hosts, BOTTLENECK);
+  for (const group of METRIC_OPTIONS) {
+    for (const [path, name] of Object.entries(group.names)) {
+      builder.addTextInput({
+        path,
+        name,
+        category: [group.category],
+        description: 'Metric name (__name__) or query refId; several separated by commas',
+        defaultValue: d[path as TextOption],
+        showIf: group.showIf,
+      });
+    }
+  }
   builder
-    .addTextInput({ path: 'hostLabel', name: 'Host label', category: [hosts], defaultValue: d.hostLabel, description: 'A trailing :port is removed', showIf: BOTTLENECK })
-    .addTextInput({ path: 'roleLabel', name: 'Role label', category: [hosts], defaultValue: d.roleLabel, description: 'producer, broker or database', showIf: BOTTLENECK })
+    .addTextInput({ path: 'hostLabel', name: 'Host label', category: [BOTTLENECK_QUERIES], defaultValue: d.hostLabel, description: 'A trailing :port is removed', showIf: BOTTLENECK })
+    .addTextInput({ path: 'roleLabel', name: 'Role label', category: [BOTTLENECK_QUERIES], defaultValue: d.roleLabel, description: 'producer, broker or database', showIf: BOTTLENECK })
     .addRadio({
       path: 'reducer',
       name: 'Reduce each series by',
-      category: [hosts],
+      category: [BOTTLENECK_QUERIES],
       defaultValue: d.reducer,
       settings: { options: [{ value: 'mean', label: 'Mean' }, { value: 'max', label: 'Max' }, { value: 'last', label: 'Last' }] },
       showIf: BOTTLENECK,

@@ -20,6 +20,7 @@ export interface PanelOptions {
   brokerUpMetric: string;
   isrShrinksMetric: string;
   isrExpandsMetric: string;
+  leaderChangesMetric: string;
   underMinIsrMetric: string;
   // leadership + isr: kafka_exporter-compatible series (fallback when the per-replica ones are absent)
   brokerInfoMetric: string;
@@ -61,6 +62,7 @@ export const DEFAULT_OPTIONS: PanelOptions = {
   brokerUpMetric: 'pitower_kafka_broker_up',
   isrShrinksMetric: 'pitower_kafka_partition_isr_shrinks_total',
   isrExpandsMetric: 'pitower_kafka_partition_isr_expands_total',
+  leaderChangesMetric: 'pitower_kafka_partition_leader_changes_total',
   underMinIsrMetric: 'pitower_kafka_partition_under_min_isr',
   brokerInfoMetric: 'kafka_broker_info',
   partitionLeaderMetric: 'kafka_topic_partition_leader',
@@ -153,44 +155,58 @@ export interface LeadershipViewModel {
 
 // ---------- isr ----------
 
+/** The exporter's per-partition change counters: each kind of ISR event. */
+export type IsrEventKind = 'shrink' | 'expand' | 'leader-change';
+
+/** Increases of one kind of counter, as a bucket, a partition and the totals count them. */
+export interface IsrCounts {
+  shrinks: number;
+  expands: number;
+  leaderChanges: number;
+}
+
+/** A counter increase of one partition at one sample (several changes between two samples: count > 1). */
 export interface IsrEvent {
   time: number;
   topic: string;
   partition: number;
-  /** broker that left (shrink) or rejoined (expand) the ISR; undefined when only counters are known. */
-  broker?: string;
-  kind: 'shrink' | 'expand';
+  kind: IsrEventKind;
   count: number;
+  /**
+   * Shrinks only: the brokers whose replica was out of the ISR (replica_in_sync == 0) at this sample. Empty
+   * when the per-replica series are not queried, or when the replica was back by the sample.
+   */
+  brokers: string[];
 }
 
-export interface IsrBucket {
+export interface IsrBucket extends IsrCounts {
   time: number;
-  shrinks: number;
-  expands: number;
   underReplicated: number;
   offline: number;
   underMinIsr: number;
 }
 
-export interface IsrPartitionSummary {
+export interface IsrPartitionSummary extends IsrCounts {
   topic: string;
   partition: number;
-  shrinks: number;
-  expands: number;
   /** seconds spent under-replicated / offline in the range (sum of sample intervals). */
   underReplicatedSeconds: number;
   offlineSeconds: number;
   firstTime: number;
   lastTime: number;
+  /** brokers whose replica was out of the ISR at some sample of the range. */
   brokers: string[];
 }
 
 export interface IsrViewModel {
-  mode: 'replicas' | 'counters' | 'empty';
+  /** counters: events from the exporter's change counters; empty: nothing to draw. */
+  mode: 'counters' | 'empty';
+  /** whether per-replica in-sync series were there to name the brokers out of the ISR. */
+  brokersKnown: boolean;
   buckets: IsrBucket[];
   events: IsrEvent[];
   partitions: IsrPartitionSummary[];
-  totals: { shrinks: number; expands: number; maxUnderReplicated: number; maxOffline: number };
+  totals: IsrCounts & { maxUnderReplicated: number; maxOffline: number };
   warnings: string[];
   notice?: string;
 }

@@ -149,7 +149,9 @@ describe('dashboards > files', () => {
         'kafka_topic_partition_leader',
       ]),
     );
-    expect(byView.get('isr')).toEqual(expect.arrayContaining(['pitower_kafka_partition_isr_shrinks_total', 'pitower_kafka_partition_isr_expands_total']));
+    expect(byView.get('isr')).toEqual(
+      expect.arrayContaining(['pitower_kafka_partition_isr_shrinks_total', 'pitower_kafka_partition_isr_expands_total', 'pitower_kafka_partition_leader_changes_total']),
+    );
   });
 
   it('uses the recording rules of prometheus/rules/pitower-records.yml, and only ones that exist', () => {

@@ -74,9 +74,23 @@ describe('components > ClusterPanel', () => {
     renderPanel('isr', createIsrFrames());
     expect(screen.getAllByTestId('pitower-isr-shrink')).toHaveLength(3);
     expect(screen.getAllByTestId('pitower-isr-expand')).toHaveLength(2);
+    expect(screen.getAllByTestId('pitower-isr-leader-change')).toHaveLength(2);
+    expect(screen.getByTestId('pitower-isr').textContent).toContain('4 ISR shrinks · 3 expands · 2 leader changes');
     const rows = screen.getByTestId('pitower-isr-partitions').querySelectorAll('tbody tr');
     expect(Array.from(rows, (r) => r.firstElementChild?.textContent)).toEqual(['payments/2', 'payments/3', 'orders/1', 'orders/4']);
-    expect(screen.getByTestId('pitower-isr-events').querySelectorAll('tbody tr')).toHaveLength(5);
+    const events = screen.getByTestId('pitower-isr-events').querySelectorAll('tbody tr');
+    expect(Array.from(events, (r) => Array.from(r.children, (c) => c.textContent).slice(1).join(' '))).toEqual([
+      'rejoined ISR payments/3 –',
+      'leader changed payments/3 –',
+      'left ISR payments/3 –',
+      'leader changed payments/3 –',
+      'left ISR payments/2 5',
+      'rejoined ISR orders/1 –',
+      'rejoined ISR orders/4 –',
+      'left ISR orders/1 3',
+      'left ISR orders/4 3',
+    ]);
+    expect(screen.queryByText(/brokers out not known/)).not.toBeInTheDocument();
   });
 
   test('bottleneck: a card per host, the verdict host marked', () => {
@@ -114,6 +128,9 @@ describe('components > IsrView', () => {
     renderPanel('isr', frames);
     expect(screen.getByTestId('pitower-isr-partitions').querySelectorAll('tbody tr')).toHaveLength(200);
     expect(screen.getByTestId('pitower-isr-partitions').textContent).toContain('… and 50 more');
+    expect(screen.getByTestId('pitower-isr-events').textContent).toContain('… and 50 more');
+    // counters only: the events name no broker, and the panel says why
+    expect(screen.getByText(/no replica_in_sync series, brokers out not known/)).toBeInTheDocument();
   });
 
   test.each([

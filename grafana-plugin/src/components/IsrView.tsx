@@ -2,7 +2,7 @@ import React from 'react';
 import { css } from '@emotion/css';
 import { dateTimeFormat, GrafanaTheme2, TimeZone } from '@grafana/data';
 import { useStyles2, useTheme2 } from '@grafana/ui';
-import { IsrViewModel } from '../types';
+import { IsrCounts, IsrEventKind, IsrViewModel } from '../types';
 import { EmptyState, Notices } from './EmptyState';
 
 interface Props {
@@ -17,7 +17,11 @@ interface Props {
 /** Tables list the most recent rows only; the chart and the totals count everything. */
 const MAX_ROWS = 200;
 
-/** Timeline of under-replicated/offline counts with shrink/expand markers, then the partitions involved. */
+const PARTITION_COLUMNS = ['partition', 'shrinks', 'expands', 'leader ch.', 'under-repl.', 'offline', 'brokers out', 'last change'];
+const EVENT_COLUMNS = ['time', 'event', 'partition', 'brokers out'];
+const EVENT_TEXT: Record<IsrEventKind, string> = { shrink: 'left ISR', expand: 'rejoined ISR', 'leader-change': 'leader changed' };
+
+/** Timeline of under-replicated/offline counts with shrink/expand/leader-change markers, then the partitions involved. */
 export function IsrView({ model, width, height, timeZone, from, to }: Props) {
   const styles = useStyles2(getStyles);
   const theme = useTheme2();
@@ -47,6 +51,15 @@ export function IsrView({ model, width, height, timeZone, from, to }: Props) {
   const red = theme.visualization.getColorByName('red');
   const orange = theme.visualization.getColorByName('orange');
   const green = theme.visualization.getColorByName('green');
+  const blue = theme.visualization.getColorByName('blue');
+  const kindColor: Record<IsrEventKind, string> = { shrink: red, expand: green, 'leader-change': blue };
+  // one marker per bucket and kind: shrinks hang from the top (with a rule), expands stand on the axis,
+  // leader changes sit below the shrinks
+  const markers: Array<{ field: keyof IsrCounts; kind: IsrEventKind; label: string; shape: (cx: number) => string; rule?: boolean }> = [
+    { field: 'shrinks', kind: 'shrink', label: 'ISR shrink', shape: (cx) => `M${cx - 5},${pad.top}L${cx + 5},${pad.top}L${cx},${pad.top + 7}Z`, rule: true },
+    { field: 'expands', kind: 'expand', label: 'ISR expand', shape: (cx) => `M${cx - 5},${y(0)}L${cx + 5},${y(0)}L${cx},${y(0) - 7}Z` },
+    { field: 'leaderChanges', kind: 'leader-change', label: 'leader change', shape: (cx) => `M${cx},${pad.top + 9}L${cx + 4},${pad.top + 13}L${cx},${pad.top + 17}L${cx - 4},${pad.top + 13}Z` },
+  ];
   const ticks = Array.from({ length: 5 }, (_, i) => t0 + (span * i) / 4);
   const quiet = model.events.length === 0 && model.partitions.length === 0;
 
@@ -54,10 +67,11 @@ export function IsrView({ model, width, height, timeZone, from, to }: Props) {
     <div className={styles.root} style={{ width, height }} data-testid="pitower-isr">
       <div className={styles.summary}>
         <b style={model.totals.shrinks ? { color: red } : undefined}>{model.totals.shrinks}</b> ISR shrinks ·{' '}
-        <b style={model.totals.expands ? { color: green } : undefined}>{model.totals.expands}</b> expands · peak{' '}
+        <b style={model.totals.expands ? { color: green } : undefined}>{model.totals.expands}</b> expands ·{' '}
+        <b style={model.totals.leaderChanges ? { color: blue } : undefined}>{model.totals.leaderChanges}</b> leader changes · peak{' '}
         <b style={model.totals.maxUnderReplicated ? { color: orange } : undefined}>{model.totals.maxUnderReplicated}</b> under-replicated ·
         peak <b style={model.totals.maxOffline ? { color: red } : undefined}>{model.totals.maxOffline}</b> offline
-        {model.mode === 'counters' && <span className={styles.muted}> · counters only, brokers not known</span>}
+        {!model.brokersKnown && <span className={styles.muted}> · no replica_in_sync series, brokers out not known</span>}
       </div>
       <Notices warnings={model.warnings} />
       <svg width={width} height={chartHeight} className={styles.chart} data-testid="pitower-isr-chart" role="img" aria-label="ISR timeline">
@@ -70,22 +84,17 @@ export function IsrView({ model, width, height, timeZone, from, to }: Props) {
         </text>
         <path d={step('underReplicated')} fill={orange} fillOpacity={0.35} stroke={orange} strokeWidth={1} data-testid="pitower-isr-urp" />
         <path d={step('offline')} fill={red} fillOpacity={0.45} stroke={red} strokeWidth={1} />
-        {model.buckets.map((b) =>
-          b.shrinks > 0 ? (
-            <g key={`s${b.time}`} data-testid="pitower-isr-shrink">
-              <line x1={x(b.time)} x2={x(b.time)} y1={pad.top} y2={y(0)} stroke={red} strokeDasharray="3 2" />
-              <path d={`M${x(b.time) - 5},${pad.top}L${x(b.time) + 5},${pad.top}L${x(b.time)},${pad.top + 7}Z`} fill={red}>
-                <title>{`${fmt(b.time)}: ${b.shrinks} ISR shrink${b.shrinks > 1 ? 's' : ''}`}</title>
-              </path>
-            </g>
-          ) : null,
-        )}
-        {model.buckets.map((b) =>
-          b.expands > 0 ? (
-            <path key={`e${b.time}`} d={`M${x(b.time) - 5},${y(0)}L${x(b.time) + 5},${y(0)}L${x(b.time)},${y(0) - 7}Z`} fill={green} data-testid="pitower-isr-expand">
-              <title>{`${fmt(b.time)}: ${b.expands} ISR expand${b.expands > 1 ? 's' : ''}`}</title>
-            </path>
-          ) : null,
+        {markers.map((m) =>
+          model.buckets
+            .filter((b) => b[m.field] > 0)
+            .map((b) => (
+              <g key={`${m.kind}${b.time}`} data-testid={`pitower-isr-${m.kind}`}>
+                {m.rule && <line x1={x(b.time)} x2={x(b.time)} y1={pad.top} y2={y(0)} stroke={kindColor[m.kind]} strokeDasharray="3 2" />}
+                <path d={m.shape(x(b.time))} fill={kindColor[m.kind]}>
+                  <title>{`${fmt(b.time)}: ${b[m.field]} ${m.label}${b[m.field] > 1 ? 's' : ''}`}</title>
+                </path>
+              </g>
+            )),
         )}
         {ticks.map((t, i) => (
           <text key={t} x={x(t)} y={chartHeight - 4} textAnchor={i === 0 ? 'start' : i === ticks.length - 1 ? 'end' : 'middle'} className={styles.axis}>
@@ -95,26 +104,16 @@ export function IsrView({ model, width, height, timeZone, from, to }: Props) {
       </svg>
       <div className={styles.legend}>
         <span style={{ color: orange }}>■</span> under-replicated partitions <span style={{ color: red }}>■</span> offline partitions{' '}
-        <span style={{ color: red }}>▼</span> shrink <span style={{ color: green }}>▲</span> expand
+        <span style={{ color: red }}>▼</span> shrink <span style={{ color: green }}>▲</span> expand <span style={{ color: blue }}>◆</span> leader change
       </div>
       {quiet ? (
         <div className={styles.quiet} data-testid="pitower-isr-quiet">
-          No ISR change, under-replicated or offline partition in this time range.
+          No ISR or leader change, under-replicated or offline partition in this time range.
         </div>
       ) : (
         <div className={styles.tables}>
           <table className={styles.table} data-testid="pitower-isr-partitions">
-            <thead>
-              <tr>
-                <th>partition</th>
-                <th>shrinks</th>
-                <th>expands</th>
-                <th>under-repl.</th>
-                <th>offline</th>
-                <th>brokers out</th>
-                <th>last change</th>
-              </tr>
-            </thead>
+            <Head columns={PARTITION_COLUMNS} />
             <tbody>
               {model.partitions.slice(0, MAX_ROWS).map((p) => (
                 <tr key={`${p.topic}/${p.partition}`}>
@@ -123,6 +122,7 @@ export function IsrView({ model, width, height, timeZone, from, to }: Props) {
                   </td>
                   <td>{p.shrinks}</td>
                   <td>{p.expands}</td>
+                  <td>{p.leaderChanges}</td>
                   <td>{duration(p.underReplicatedSeconds)}</td>
                   <td className={p.offlineSeconds > 0 ? styles.bad : undefined}>{duration(p.offlineSeconds)}</td>
                   <td>{p.brokers.join(', ') || '–'}</td>
@@ -130,37 +130,42 @@ export function IsrView({ model, width, height, timeZone, from, to }: Props) {
                 </tr>
               ))}
             </tbody>
-            <More total={model.partitions.length} colSpan={7} />
+            <More total={model.partitions.length} colSpan={PARTITION_COLUMNS.length} />
           </table>
           <table className={styles.table} data-testid="pitower-isr-events">
-            <thead>
-              <tr>
-                <th>time</th>
-                <th>event</th>
-                <th>partition</th>
-                <th>broker</th>
-              </tr>
-            </thead>
+            <Head columns={EVENT_COLUMNS} />
             <tbody>
               {model.events.slice(0, MAX_ROWS).map((e, i) => (
                 <tr key={i}>
                   <td>{fmt(e.time)}</td>
-                  <td style={{ color: e.kind === 'shrink' ? red : green }}>
-                    {e.kind === 'shrink' ? 'left ISR' : 'rejoined ISR'}
+                  <td style={{ color: kindColor[e.kind] }}>
+                    {EVENT_TEXT[e.kind]}
                     {e.count > 1 ? ` ×${e.count}` : ''}
                   </td>
                   <td>
                     {e.topic}/{e.partition}
                   </td>
-                  <td>{e.broker ?? '–'}</td>
+                  <td>{e.brokers.join(', ') || '–'}</td>
                 </tr>
               ))}
             </tbody>
-            <More total={model.events.length} colSpan={4} />
+            <More total={model.events.length} colSpan={EVENT_COLUMNS.length} />
           </table>
         </div>
       )}
     </div>
+  );
+}
+
+function Head({ columns }: { columns: string[] }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((c) => (
+          <th key={c}>{c}</th>
+        ))}
+      </tr>
+    </thead>
   );
 }
 
@@ -215,7 +220,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
   table: css({
     borderCollapse: 'collapse',
     flex: 1,
-    'th, td': { padding: theme.spacing(0.25, 1), textAlign: 'left', whiteSpace: 'nowrap' },
+    'th, td': { padding: theme.spacing(0.25, 0.75), textAlign: 'left', whiteSpace: 'nowrap' },
     th: {
       position: 'sticky',
       top: 0,

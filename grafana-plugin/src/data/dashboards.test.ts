@@ -19,7 +19,7 @@ const VIEW_OPTIONS: Record<PanelOptions['view'], Array<keyof PanelOptions>> = {
     'partitionLeaderIsPreferredMetric',
     'underReplicatedMetric',
   ],
-  isr: ['isrShrinksMetric', 'isrExpandsMetric', 'underReplicatedMetric', 'partitionOfflineMetric', 'underMinIsrMetric', 'replicaInSyncMetric'],
+  isr: ['isrShrinksMetric', 'isrExpandsMetric', 'leaderChangesMetric', 'underReplicatedMetric', 'partitionOfflineMetric', 'underMinIsrMetric', 'replicaInSyncMetric'],
   bottleneck: ['cpuQuery', 'ioQuery', 'temperatureQuery', 'throttledQuery', 'tpsQuery', 'inflightQuery', 'concurrencyQuery', 'latencyQuery'],
 };
 

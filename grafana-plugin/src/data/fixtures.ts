@@ -132,7 +132,8 @@ export const BENCH_CLUSTER: ClusterSpec = {
 /**
  * ISR history over 40 samples (10 minutes at 15 s): broker 3 drops out of orders/1 and orders/4 at
  * sample 10 and rejoins at 18; payments/2 loses broker 5 at 25 and stays out; payments/3 goes offline
- * from 30 to 34.
+ * from 30 to 34 (its ISR shrinks and its leader goes to none at 30, both come back at 35). The counters
+ * count each change; replica_in_sync says who is out at each sample.
  */
 export function createIsrFrames(): DataFrame[] {
   const n = 40;
@@ -158,6 +159,10 @@ export function createIsrFrames(): DataFrame[] {
   frames.push(metricFrame('kafka_topic_partition_under_replicated_partition', offlineBase, level(30, 35)));
   frames.push(metricFrame('pitower_kafka_partition_isr_shrinks_total', offlineBase, counter([30])));
   frames.push(metricFrame('pitower_kafka_partition_isr_expands_total', offlineBase, counter([35])));
+  for (const p of partitions) {
+    frames.push(metricFrame('pitower_kafka_partition_leader_changes_total', { topic: p.topic, partition: p.partition }, counter([])));
+  }
+  frames.push(metricFrame('pitower_kafka_partition_leader_changes_total', offlineBase, counter([30, 35])));
   return frames;
 }
 

@@ -1,32 +1,41 @@
-import { IsrBucket, IsrEvent, IsrPartitionSummary, IsrViewModel, PanelOptions, Series } from '../types';
+import { IsrBucket, IsrCounts, IsrEvent, IsrEventKind, IsrPartitionSummary, IsrViewModel, PanelOptions, Series } from '../types';
 import { compareIds, labelKey, mergeReporters, pick, REPORTER_LABELS } from './frames';
 
 export const NO_ISR_SERIES_NOTICE =
-  'No ISR series in the query results. Query pitower_kafka_partition_isr_shrinks_total and ' +
-  'pitower_kafka_partition_isr_expands_total (or pitower_kafka_partition_replica_in_sync over the range) ' +
-  'and kafka_topic_partition_under_replicated_partition.';
+  'No ISR series in the query results. Query the counters pitower_kafka_partition_isr_shrinks_total, ' +
+  'pitower_kafka_partition_isr_expands_total and pitower_kafka_partition_leader_changes_total over the range, ' +
+  'kafka_topic_partition_under_replicated_partition, and pitower_kafka_partition_replica_in_sync to name the ' +
+  'brokers out of the ISR.';
 
+type CounterOption = 'isrShrinksMetric' | 'isrExpandsMetric' | 'leaderChangesMetric';
 type IsrOptions = Pick<
   PanelOptions,
-  | 'replicaInSyncMetric'
-  | 'isrShrinksMetric'
-  | 'isrExpandsMetric'
-  | 'underReplicatedMetric'
-  | 'partitionOfflineMetric'
-  | 'underMinIsrMetric'
-  | 'topicFilter'
+  CounterOption | 'replicaInSyncMetric' | 'underReplicatedMetric' | 'partitionOfflineMetric' | 'underMinIsrMetric' | 'topicFilter'
 >;
+
+/** The exporter's change counters (kafka/diff.ts counts them per metadata poll): one event kind each. */
+const COUNTERS: ReadonlyArray<{ kind: IsrEventKind; field: keyof IsrCounts; option: CounterOption; what: string }> = [
+  { kind: 'shrink', field: 'shrinks', option: 'isrShrinksMetric', what: 'ISR shrinks' },
+  { kind: 'expand', field: 'expands', option: 'isrExpandsMetric', what: 'ISR expands' },
+  { kind: 'leader-change', field: 'leaderChanges', option: 'leaderChangesMetric', what: 'leader changes' },
+];
 
 /**
  * Range series -> the ISR timeline and the partitions involved.
  *
+ * ISR events are the exporter's: every shrink, expand and leader change is an increase of its counter
+ * (kafka/diff.ts works the transitions out once, between metadata polls, so it also sees changes that
+ * come and go between two samples). The per-replica gauge is only read as a level, at a sample.
+ *
  * Worked examples (samples every 15 s):
- * - replica_in_sync{t,0,broker=3}: 1 1 0 0 1 -> shrink of broker 3 at the 3rd sample, expand at the 5th
- * - isr_shrinks_total{t,0}: 4 4 5 5 0 2     -> +1 at the 3rd sample, counter reset, +2 at the 6th
- * - under_replicated{t,0}: 0 1 1 0           -> bucket counts 0 1 1 0, 30 s under-replicated
- * Bucket shrink/expand counts come from the counters when present (they also see changes between two
- * samples), else from the per-replica transitions. Events name the broker only when the per-replica
- * series exist.
+ * - isr_shrinks_total{t,0}: 4 4 5 5 0 2       -> shrink +1 at the 3rd sample, counter reset, +2 at the 6th
+ * - leader_changes_total{t,0}: 0 0 1 1 3      -> leader change +1 at the 3rd sample, +2 at the 5th
+ * - isr_shrinks_total{t,0}: 0 0 1 1 1 with
+ *   replica_in_sync{t,0,broker=3}: 1 1 0 0 1  -> the shrink at the 3rd sample names broker 3 (out of the
+ *                                                ISR at that sample); broker 3 is out in the partition row
+ * - replica_in_sync{t,0,broker=3}: 1 0 1, counters flat -> no event (a flip is not an event; the counters
+ *                                                say whether the ISR changed)
+ * - under_replicated{t,0}: 0 1 1 0            -> bucket counts 0 1 1 0, 30 s under-replicated
  */
 export function toIsrViewModel(input: Series[], options: IsrOptions): IsrViewModel {
   const warnings: string[] = [];
@@ -68,23 +77,28 @@ export function toIsrViewModel(input: Series[], options: IsrOptions): IsrViewMod
   // Counters stay one series per reporting exporter: each exporter's counter has its own base (it counted
   // since its own start), so their increases add up where spliced values would jump at a hand-over.
   const counterLabels = [...partitionLabels, ...REPORTER_LABELS];
-  const shrinks = dedupe(pick(input, options.isrShrinksMetric), counterLabels);
-  const expands = dedupe(pick(input, options.isrExpandsMetric), counterLabels);
+  const counters = COUNTERS.map((c) => ({ ...c, series: dedupe(pick(input, options[c.option]), counterLabels) }));
   const urp = dedupe(pick(series, options.underReplicatedMetric), partitionLabels);
   const offline = dedupe(pick(series, options.partitionOfflineMetric), partitionLabels);
   const underMin = dedupe(pick(series, options.underMinIsrMetric), partitionLabels);
 
-  const all = [...replicas, ...shrinks, ...expands, ...urp, ...offline, ...underMin];
+  const all = [...replicas, ...counters.flatMap((c) => c.series), ...urp, ...offline, ...underMin];
   if (all.length === 0) {
     return {
       mode: 'empty',
+      brokersKnown: false,
       buckets: [],
       events: [],
       partitions: [],
-      totals: { shrinks: 0, expands: 0, maxUnderReplicated: 0, maxOffline: 0 },
+      totals: { shrinks: 0, expands: 0, leaderChanges: 0, maxUnderReplicated: 0, maxOffline: 0 },
       warnings,
       notice: NO_ISR_SERIES_NOTICE,
     };
+  }
+  for (const c of counters) {
+    if (c.series.length === 0 && options[c.option].trim() !== '') {
+      warnings.push(`no ${options[c.option]} series in the query results: ${c.what} are not counted`);
+    }
   }
 
   const timeSet = new Set<number>();
@@ -97,6 +111,7 @@ export function toIsrViewModel(input: Series[], options: IsrOptions): IsrViewMod
     time,
     shrinks: 0,
     expands: 0,
+    leaderChanges: 0,
     underReplicated: 0,
     offline: 0,
     underMinIsr: 0,
@@ -121,6 +136,7 @@ export function toIsrViewModel(input: Series[], options: IsrOptions): IsrViewMod
         partition: Number(s.labels.partition),
         shrinks: 0,
         expands: 0,
+        leaderChanges: 0,
         underReplicatedSeconds: 0,
         offlineSeconds: 0,
         firstTime: time,
@@ -134,54 +150,35 @@ export function toIsrViewModel(input: Series[], options: IsrOptions): IsrViewMod
     return p;
   };
 
-  const events: IsrEvent[] = [];
-  // per-replica transitions
+  // per-replica levels: who is out of the ISR at each sample (a state at a time, never a transition)
+  const outOfIsr = new Map<string, string[]>();
+  const sampleKey = (s: Series, time: number) => `${labelKey(s.labels, partitionLabels)}\u0001${time}`;
   for (const s of replicas) {
-    let prev: number | null = null;
     s.values.forEach((v, i) => {
-      if (v === null) {
+      if (v !== 0) {
         return;
       }
-      if (prev !== null && v !== prev) {
-        const kind = v < prev ? 'shrink' : 'expand';
-        const time = s.times[i];
-        events.push({ time, topic: s.labels.topic, partition: Number(s.labels.partition), broker: s.labels.broker, kind, count: 1 });
-        const p = summaryOf(s, time);
-        if (!p.brokers.includes(s.labels.broker)) {
-          p.brokers.push(s.labels.broker);
-          p.brokers.sort(compareIds);
-        }
+      const time = s.times[i];
+      const key = sampleKey(s, time);
+      outOfIsr.set(key, [...(outOfIsr.get(key) ?? []), s.labels.broker].sort(compareIds));
+      const p = summaryOf(s, time);
+      if (!p.brokers.includes(s.labels.broker)) {
+        p.brokers = [...p.brokers, s.labels.broker].sort(compareIds);
       }
-      prev = v;
     });
   }
-  const countersPresent = shrinks.length + expands.length > 0;
-  if (countersPresent) {
-    const fromCounters = (list: Series[], kind: 'shrink' | 'expand') => {
-      for (const s of list) {
-        for (const [i, inc] of increases(s)) {
-          const time = s.times[i];
-          bucketAt(time)[kind === 'shrink' ? 'shrinks' : 'expands'] += inc;
-          const p = summaryOf(s, time);
-          p[kind === 'shrink' ? 'shrinks' : 'expands'] += inc;
-          if (replicas.length === 0) {
-            events.push({ time, topic: s.labels.topic, partition: Number(s.labels.partition), kind, count: inc });
-          }
-        }
+
+  // the exporter's counters: every increase is an event, counted in its bucket and its partition
+  const events: IsrEvent[] = [];
+  for (const c of counters) {
+    for (const s of c.series) {
+      for (const [i, count] of increases(s)) {
+        const time = s.times[i];
+        bucketAt(time)[c.field] += count;
+        summaryOf(s, time)[c.field] += count;
+        const brokers = c.kind === 'shrink' ? (outOfIsr.get(sampleKey(s, time)) ?? []) : [];
+        events.push({ time, topic: s.labels.topic, partition: Number(s.labels.partition), kind: c.kind, count, brokers });
       }
-    };
-    fromCounters(shrinks, 'shrink');
-    fromCounters(expands, 'expand');
-  } else {
-    for (const e of events) {
-      bucketAt(e.time)[e.kind === 'shrink' ? 'shrinks' : 'expands'] += e.count;
-      // each event was recorded together with its partition's summary (summaryOf above)
-      const key = labelKey({ topic: e.topic, partition: String(e.partition) }, partitionLabels);
-      const summary = summaries.get(key);
-      if (!summary) {
-        throw new Error(`ISR view model: no summary for ${e.topic}/${e.partition}`);
-      }
-      summary[e.kind === 'shrink' ? 'shrinks' : 'expands'] += e.count;
     }
   }
 
@@ -209,18 +206,22 @@ export function toIsrViewModel(input: Series[], options: IsrOptions): IsrViewMod
   level(offline, 'offline');
   level(underMin, 'underMinIsr');
 
+  // newest first; at one sample and partition, the kinds in COUNTERS order (the sort is stable)
   events.sort((a, b) => b.time - a.time || a.topic.localeCompare(b.topic) || a.partition - b.partition);
   const partitions = [...summaries.values()].sort(
     (a, b) => b.lastTime - a.lastTime || a.topic.localeCompare(b.topic) || a.partition - b.partition,
   );
+  const sum = (field: keyof IsrCounts) => buckets.reduce((a, b) => a + b[field], 0);
   return {
-    mode: replicas.length > 0 ? 'replicas' : 'counters',
+    mode: 'counters',
+    brokersKnown: replicas.length > 0,
     buckets,
     events,
     partitions,
     totals: {
-      shrinks: buckets.reduce((a, b) => a + b.shrinks, 0),
-      expands: buckets.reduce((a, b) => a + b.expands, 0),
+      shrinks: sum('shrinks'),
+      expands: sum('expands'),
+      leaderChanges: sum('leaderChanges'),
       maxUnderReplicated: buckets.reduce((a, b) => Math.max(a, b.underReplicated), 0),
       maxOffline: buckets.reduce((a, b) => Math.max(a, b.offline), 0),
     },
