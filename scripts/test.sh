@@ -13,6 +13,7 @@ bash scripts/npm-install.sh
 npm run build --silent
 if [ "$layer" = all ]; then
   npx tsc -p exporter/tsconfig.json   # type-checks the tests too (jest's ts-jest runs them without type checks)
+  npx tsc -p scripts                  # the demo (run through scripts/ts-require.js, which does not type-check)
   npm run lint --silent
   echo "npm test: unit layer"
   npx jest --ci --selectProjects unit

@@ -1,5 +1,5 @@
 /**
- * `npm run demo` (scripts/demo.js) end to end: it starts the whole stack (a real 3-node Kafka, MariaDB,
+ * `npm run demo` (scripts/demo.ts) end to end: it starts the whole stack (a real 3-node Kafka, MariaDB,
  * pitower exporters on fixture sysfs trees, node_exporters, Prometheus with the shipped config and rules),
  * every dashboard expression whose metrics the stack produces is non-empty in that Prometheus, the failover
  * scenario fires, and after SIGINT every process it started is gone.
@@ -9,32 +9,12 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { parseDurationMs, parseOptions, toDemoPrometheusConfig, type DemoState } from '../../scripts/demo';
 import { parseMetricNames, readDashboards, toExpressions, toPromQl, type Dashboard } from './dashboard-lint';
 
 const ROOT = join(__dirname, '..', '..');
-const DEMO = join(ROOT, 'scripts', 'demo.js');
-
-interface DemoModule {
-  parseOptions(argv: string[]): { scenario: string; failoverAfterMs: number; durationMs?: number; scrapeSeconds: number; prometheusPort: number };
-  parseDurationMs(raw: string, flag: string): number;
-  toDemoPrometheusConfig(yaml: string, scrapeSeconds: number): string;
-}
-// scripts/ is plain JavaScript (not compiled); its pure helpers are exported for these tests.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const demo = require(DEMO) as DemoModule;
-
-interface DemoState {
-  dir: string;
-  prometheus: string;
-  pids: Array<{ name: string; pid: number }>;
-  pis: Array<{ name: string; host: string; role: string; node?: string; backend?: string }>;
-  kafka?: { version: string; bootstrap: string[]; pids: number[]; consumerGroup?: string };
-  mariadb?: { url: string };
-  modules: { load: boolean; kafka: boolean };
-  failedOver: boolean;
-  recovered: boolean;
-  notes: string[];
-}
+/** `node` arguments that run the demo as `npm run demo` does: its TypeScript transpiled on require. */
+const DEMO = ['-r', join(ROOT, 'scripts', 'ts-require.js'), join(ROOT, 'scripts', 'demo.ts')];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -50,7 +30,7 @@ async function within<T, F>(promise: Promise<T>, ms: number, fallback: F): Promi
 
 function runDemo(args: string[]): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
   // A process group of its own, so the test can send SIGINT to the whole group as a terminal's Ctrl-C does.
-  const child = spawn(process.execPath, [DEMO, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(process.execPath, [...DEMO, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   child.stdout?.on('data', (d) => (output += d));
   child.stderr?.on('data', (d) => (output += d));
@@ -95,7 +75,7 @@ describe('demo > options', () => {
     ['1.5m', 90_000],
     ['1h', 3_600_000],
   ])('parseDurationMs(%s) = %d', (raw, ms) => {
-    expect(demo.parseDurationMs(raw, 'duration')).toBe(ms);
+    expect(parseDurationMs(raw, 'duration')).toBe(ms);
   });
 
   it.each([
@@ -104,17 +84,17 @@ describe('demo > options', () => {
     [['--prometheus-port', '99999'], '--prometheus-port: "99999" is not a port number'],
     [['--scrape-interval', '500ms'], '--scrape-interval: use whole seconds, at least 1s'],
   ])('rejects %j', (argv, message) => {
-    expect(() => demo.parseOptions(argv)).toThrow(message);
+    expect(() => parseOptions(argv)).toThrow(message);
   });
 
   it('defaults: steady, failover after 1m, 5s scrapes, Prometheus on 9090, no duration', () => {
-    expect(demo.parseOptions([])).toMatchObject({ scenario: 'steady', failoverAfterMs: 60_000, scrapeSeconds: 5, prometheusPort: 9090, durationMs: undefined });
+    expect(parseOptions([])).toMatchObject({ scenario: 'steady', failoverAfterMs: 60_000, scrapeSeconds: 5, prometheusPort: 9090, durationMs: undefined });
   });
 
   it('rewrites the shipped prometheus.yml to one file_sd list per job and the demo interval, keeping rules and relabelling', () => {
     const shipped = readFileSync(join(ROOT, 'prometheus', 'prometheus.yml'), 'utf8');
     const original = parseYaml(shipped) as { rule_files: string[]; scrape_configs: Array<{ job_name: string; relabel_configs: unknown }> };
-    const config = parseYaml(demo.toDemoPrometheusConfig(shipped, 2)) as {
+    const config = parseYaml(toDemoPrometheusConfig(shipped, 2)) as {
       global: Record<string, string>;
       rule_files: string[];
       scrape_configs: Array<{ job_name: string; file_sd_configs: unknown; relabel_configs: unknown }>;

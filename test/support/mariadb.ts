@@ -7,6 +7,8 @@
  *   db.url('t1')                              // mysql://pitower:secret@127.0.0.1:PORT/t1
  *   await db.stop(); await db.start();        // restart on the same datadir and port
  *   await db.destroy();                       // stop and remove the temp dir (always call it, in afterAll)
+ *
+ * `npm run demo` starts its MariaDB here too, passing `spawn` (its own supervised child) and `errorLog`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
@@ -42,6 +44,14 @@ export interface MariaDbOptions {
   /** innodb_flush_log_at_trx_commit; tests use 2 (no fsync per commit) to be quick. */
   flushLogAtTrxCommit?: 0 | 1 | 2;
   maxConnections?: number;
+  /**
+   * Starts mariadbd (default: a child with its output piped into the start-up error message). The demo passes
+   * its own: a process group of its own, output in its log dir, an unexpected exit noticed. stop() still
+   * stops what it returns.
+   */
+  spawn?: (bin: string, args: string[]) => ChildProcess;
+  /** mariadbd's error log (--log-error); default error.log in the temp dir. */
+  errorLog?: string;
 }
 
 /** A free TCP port on 127.0.0.1 (bound and released; small race accepted). */
@@ -85,12 +95,13 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
     `--innodb-flush-log-at-trx-commit=${options.flushLogAtTrxCommit ?? 2}`,
     `--max-connections=${options.maxConnections ?? 200}`,
     '--performance-schema=OFF',
-    `--log-error=${join(dir, 'error.log')}`,
+    `--log-error=${options.errorLog ?? join(dir, 'error.log')}`,
   ];
+  const launch = options.spawn ?? ((bin: string, argv: string[]) => spawn(bin, argv, { stdio: ['ignore', 'pipe', 'pipe'] }));
 
   async function start(): Promise<void> {
     log = '';
-    const proc = spawn(mariadbdPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = launch(mariadbdPath(), args);
     child = proc;
     proc.stdout?.on('data', (d) => (log += d));
     proc.stderr?.on('data', (d) => (log += d));
