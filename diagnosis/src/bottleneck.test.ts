@@ -186,6 +186,51 @@ const cases: Case[] = [
     says: ['2 producers sit at their in-flight limit', '8 of 8', '21 ms', '381/s'],
   },
   {
+    name: 'generator-bound: the Node process uses its one core while the 4-core host is at 27 %',
+    hosts: [p1(0.27, { generatorCpu: 0.97, concurrency: 64, inflight: 63, tps: 14000 }), b1(0.45, { io: 0.2 }), b2(0.4)],
+    kind: 'generator', host: 'pi-producer-1', role: 'producer',
+    says: ['pi-producer-1 (producer) is generator-bound at 14000/s', 'uses 97% of the one core', 'add a producer Pi or lower the rate'],
+    never: ['--concurrency'],
+  },
+  {
+    name: 'generator CPU at the boundary (0.90) is bound, just under (0.89) is not',
+    hosts: [p1(0.25, { generatorCpu: THRESHOLDS.generatorCpu }), b1(0.3)],
+    kind: 'generator', host: 'pi-producer-1', role: 'producer',
+    says: ['uses 90% of the one core'],
+  },
+  {
+    name: 'generator CPU 0.89 with its in-flight limit reached: concurrency, not the generator',
+    hosts: [p1(0.25, { generatorCpu: 0.89, concurrency: 4, inflight: 4, latency: 0.01 }), b1(0.3)],
+    kind: 'concurrency', host: 'pi-producer-1', role: 'producer',
+    says: ['4 of 4'],
+    never: ['generator-bound'],
+  },
+  {
+    name: 'open loop 1.0 s behind its schedule (boundary) with a delayed event loop: both named',
+    hosts: [p1(0.3, { scheduleLag: 1, loopDelay: 0.25 }), db1(0.5)],
+    kind: 'generator', host: 'pi-producer-1', role: 'producer',
+    says: ['is 1 s behind its --rate schedule', 'event loop delayed 250 ms (p99)'],
+  },
+  {
+    name: 'schedule lag 0.99 s and loop delay 99 ms: under both thresholds, nothing is saturated',
+    hosts: [p1(0.3, { scheduleLag: 0.99, loopDelay: 0.099, generatorCpu: 0.5 }), db1(0.5)],
+    kind: 'none', host: undefined,
+    says: ['Nothing is saturated'],
+  },
+  {
+    name: 'generator-bound but a broker is saturated: the broker is the verdict',
+    hosts: [p1(0.3, { generatorCpu: 0.99 }), b1(0.95)],
+    kind: 'cpu', host: 'pi-broker-1', role: 'broker',
+    says: ['95%'],
+    never: ['generator-bound'],
+  },
+  {
+    name: 'two generator-bound producers: the busier process named, the other listed',
+    hosts: [p1(0.3, { generatorCpu: 0.92 }), p2(0.3, { generatorCpu: 0.98 }), b1(0.2)],
+    kind: 'generator', host: 'pi-producer-2', role: 'producer',
+    says: ['uses 98%', 'also generator-bound: pi-producer-1'],
+  },
+  {
     name: 'producer at its limit but a broker is saturated: the broker is the cause',
     hosts: [p1(0.2, { concurrency: 16, inflight: 16, latency: 0.05 }), b1(0.96)],
     kind: 'cpu', host: 'pi-broker-1', role: 'broker',
@@ -288,7 +333,7 @@ describe('diagnosis > classifyBottleneck', () => {
   it('documents its thresholds', () => {
     expect(THRESHOLDS).toEqual({
       cpuSaturated: 0.85, ioSaturated: 0.9, nearTie: 0.05, unevenBusy: 0.7, unevenGap: 0.25,
-      thermalCelsius: 80, thermalBusy: 0.5, atLimit: 0.9,
+      thermalCelsius: 80, thermalBusy: 0.5, atLimit: 0.9, generatorCpu: 0.9, loopDelay: 0.1, scheduleLag: 1,
     });
   });
 });

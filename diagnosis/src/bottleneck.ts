@@ -23,9 +23,18 @@
  *   AT_LIMIT        0.90  a producer whose mean in-flight requests reach 90 % of its `concurrency` limit is
  *                         at its limit: a closed loop whose throughput is capped by Little's law,
  *                         TPS ~= in-flight / latency.
+ *   GENERATOR_CPU   0.90  cores used by a producer's load-generator process: Node runs it on one JS thread,
+ *                         so ~1.0 core is all it can get however many cores the Pi has (the host's own CPU
+ *                         share stays low: 25 % on a 4-core Pi).
+ *   LOOP_DELAY      0.10  s of event-loop delay (p99): the generator's timers and callbacks wait this long for
+ *                         the thread, so its schedule and its latency numbers slip.
+ *   SCHEDULE_LAG    1.0   s behind the --rate schedule (open loop): due readings wait for the generator.
+ *                         Any of the three makes the producer generator-bound: the cluster is not being
+ *                         offered the load asked for, so its numbers are not its limit.
  *
- * Order of the rules: thermal -> saturation (most saturated resource wins) -> uneven peers -> concurrency
- * -> none.
+ * Order of the rules: thermal -> saturation (most saturated resource wins) -> uneven peers -> generator
+ * -> concurrency -> none. The generator comes before concurrency: a CPU-bound generator keeps its
+ * requests "in flight" in its own queue, and more concurrency would not help.
  *
  * Worked examples (host: cpu / io):
  *
@@ -47,6 +56,9 @@
  *   producer concurrency 16, inflight 15.8, latency 0.012 s, tps 1310; every host below 50 %
  *     -> concurrency on the producer: "15.8 of 16 ... 12 ms ... Little's law caps it at 1317/s ...
  *        raise --concurrency".
+ *   producer generatorCpu 0.97 (one core), host cpu 0.27 of 4 cores, brokers below 50 %
+ *     -> generator on the producer: "its load generator uses 97% of the one core a Node process can use
+ *        ... add a producer Pi or lower the rate".
  *   every host below saturation, producer inflight 3 of 16
  *     -> none: "Nothing is saturated: the busiest resource is ... ; no producer is at its in-flight limit".
  *
@@ -67,10 +79,13 @@ export interface HostSample {
   inflight?: number; // producers: mean in-flight requests
   tps?: number;
   latency?: number; // producers: transactions per second, mean seconds per transaction
+  generatorCpu?: number; // producers: cores used by the load generator's process (one JS thread: at most ~1)
+  loopDelay?: number; // producers: worst event-loop delay p99 of that process, seconds
+  scheduleLag?: number; // producers, open loop: worst seconds behind the --rate schedule
 }
 
 export interface Verdict {
-  kind: 'cpu' | 'io' | 'thermal' | 'concurrency' | 'none';
+  kind: 'cpu' | 'io' | 'thermal' | 'generator' | 'concurrency' | 'none';
   host?: string;
   role?: Role;
   explanation: string; // one sentence with the numbers that decided it
@@ -86,6 +101,9 @@ export const THRESHOLDS = {
   thermalCelsius: 80,
   thermalBusy: 0.5,
   atLimit: 0.9,
+  generatorCpu: 0.9,
+  loopDelay: 0.1,
+  scheduleLag: 1,
 } as const;
 
 type Ranked = Verdict['ranked'][number];
@@ -230,6 +248,34 @@ function unevenVerdict(ranked: Ranked[]): Verdict | undefined {
   return undefined;
 }
 
+/** What limits a producer's generator, worst first; empty when it keeps up. */
+function generatorLimits(h: HostSample): string[] {
+  const out: string[] = [];
+  if (isNum(h.scheduleLag) && h.scheduleLag >= THRESHOLDS.scheduleLag - 1e-9) out.push(`is ${formatSeconds(h.scheduleLag)} behind its --rate schedule`);
+  if (isNum(h.generatorCpu) && h.generatorCpu >= THRESHOLDS.generatorCpu - 1e-9) {
+    out.push(`uses ${formatPercent(h.generatorCpu)} of the one core its Node process can use`);
+  }
+  if (isNum(h.loopDelay) && h.loopDelay >= THRESHOLDS.loopDelay - 1e-9) out.push(`has its event loop delayed ${formatSeconds(h.loopDelay)} (p99)`);
+  return out;
+}
+
+function generatorVerdict(bound: HostSample[], ranked: Ranked[]): Verdict {
+  const p = bound[0];
+  const many = bound.length > 1 ? ` (also generator-bound: ${bound.slice(1).map((h) => h.host).join(', ')})` : '';
+  const tps = isNum(p.tps) ? ` at ${formatRate(p.tps)}` : '';
+  const top = ranked[0];
+  const busiest = top ? `; busiest: ${describeResource(top)}` : '';
+  return {
+    kind: 'generator',
+    host: p.host,
+    role: p.role,
+    explanation:
+      `${p.host} (producer) is generator-bound${tps}: its load generator ${generatorLimits(p).join(' and ')}${many}, so the cluster ` +
+      `is not offered the load asked for${busiest}: add a producer Pi or lower the rate.`,
+    ranked,
+  };
+}
+
 function limitRatio(h: HostSample): number {
   return isNum(h.inflight) && isNum(h.concurrency) && h.concurrency > 0 ? h.inflight / h.concurrency : 0;
 }
@@ -322,6 +368,11 @@ export function classifyBottleneck(hosts: HostSample[]): Verdict {
 
   const uneven = unevenVerdict(ranked);
   if (uneven) return uneven;
+
+  const bound = hosts
+    .filter((h) => generatorLimits(h).length > 0)
+    .sort((a, b) => (b.generatorCpu ?? 0) - (a.generatorCpu ?? 0) || (b.scheduleLag ?? 0) - (a.scheduleLag ?? 0) || byName(a.host, b.host));
+  if (bound.length > 0) return generatorVerdict(bound, ranked);
 
   const atLimit = hosts
     .filter((h) => limitRatio(h) >= THRESHOLDS.atLimit - 1e-9)

@@ -145,7 +145,9 @@ describe('diagnosis > queries', () => {
 
   it('every query keeps (instance, role) and uses the window', () => {
     const queries = toPromQueries(300);
-    expect(Object.keys(queries).sort()).toEqual(['concurrency', 'cpu', 'inflight', 'io', 'latency', 'temperature', 'throttled', 'tps']);
+    expect(Object.keys(queries).sort()).toEqual([
+      'concurrency', 'cpu', 'generatorCpu', 'inflight', 'io', 'latency', 'loopDelay', 'scheduleLag', 'temperature', 'throttled', 'tps',
+    ]);
     for (const expr of Object.values(queries)) {
       expect(expr).toContain('by (instance, role)');
       expect(expr).toContain('[300s]');
@@ -155,6 +157,10 @@ describe('diagnosis > queries', () => {
     expect(queries.cpu).toBe(
       '1 - (sum by (instance, role) (rate(node_cpu_seconds_total{mode=~"idle|iowait|steal"}[300s]))' +
         ' / count by (instance, role) (rate(node_cpu_seconds_total{mode="idle"}[300s])))',
+    );
+    // the generator's process metrics only from the pitower processes that run the load generator
+    expect(queries.generatorCpu).toBe(
+      'max by (instance, role) (rate(process_cpu_seconds_total[300s]) * on (instance, job) group_left () group by (instance, job) (pitower_load_info))',
     );
   });
 });

@@ -78,6 +78,9 @@ export const COMBINE: Readonly<Record<QueryName, 'sum' | 'max'>> = {
   latency: 'max',
   inflight: 'sum',
   concurrency: 'sum',
+  generatorCpu: 'max',
+  loopDelay: 'max',
+  scheduleLag: 'max',
 };
 
 const ROLES: readonly Role[] = ['producer', 'broker', 'database'];
@@ -168,6 +171,9 @@ export function toHostSampleReportFrom(series: readonly HostSeries[], options: H
     if (values.inflight !== undefined) sample.inflight = values.inflight;
     if (values.tps !== undefined) sample.tps = values.tps;
     if (values.latency !== undefined) sample.latency = values.latency;
+    if (values.generatorCpu !== undefined) sample.generatorCpu = values.generatorCpu;
+    if (values.loopDelay !== undefined) sample.loopDelay = values.loopDelay;
+    if (values.scheduleLag !== undefined) sample.scheduleLag = values.scheduleLag;
     hosts.push(sample);
   }
   return { hosts, skipped, all, unlabelled };

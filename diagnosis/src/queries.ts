@@ -12,9 +12,35 @@
  * at the end of the window. `$W` is the window as a PromQL duration.
  */
 
-export type QueryName = 'cpu' | 'io' | 'temperature' | 'throttled' | 'tps' | 'latency' | 'inflight' | 'concurrency';
+export type QueryName =
+  | 'cpu'
+  | 'io'
+  | 'temperature'
+  | 'throttled'
+  | 'tps'
+  | 'latency'
+  | 'inflight'
+  | 'concurrency'
+  | 'generatorCpu'
+  | 'loopDelay'
+  | 'scheduleLag';
 
-export const QUERY_NAMES: readonly QueryName[] = ['cpu', 'io', 'temperature', 'throttled', 'tps', 'latency', 'inflight', 'concurrency'];
+export const QUERY_NAMES: readonly QueryName[] = [
+  'cpu',
+  'io',
+  'temperature',
+  'throttled',
+  'tps',
+  'latency',
+  'inflight',
+  'concurrency',
+  'generatorCpu',
+  'loopDelay',
+  'scheduleLag',
+];
+
+/** The pitower processes that run the load generator (their pitower_load_info), to pick their process metrics. */
+const GENERATOR = 'on (instance, job) group_left () group by (instance, job) (pitower_load_info)';
 
 const BY = 'by (instance, role)';
 
@@ -36,6 +62,12 @@ const TEMPLATES: Record<QueryName, string> = {
   latency: `sum ${BY} (rate(pitower_load_latency_seconds_sum[$W])) / sum ${BY} (rate(pitower_load_latency_seconds_count[$W]))`,
   inflight: `sum ${BY} (avg_over_time(pitower_load_inflight[$W]))`,
   concurrency: `sum ${BY} (max_over_time(pitower_load_concurrency_limit[$W]))`,
+  // The generator's own limits: CPU of its Node process in cores (one JS thread: ~1.0 is all it can get),
+  // the worst event-loop delay p99 (prom-client's default metric), and how far behind its --rate schedule
+  // it fell (open loop; 0 in closed loop).
+  generatorCpu: `max ${BY} (rate(process_cpu_seconds_total[$W]) * ${GENERATOR})`,
+  loopDelay: `max ${BY} (max_over_time(nodejs_eventloop_lag_p99_seconds[$W]) * ${GENERATOR})`,
+  scheduleLag: `max ${BY} (max_over_time(pitower_load_schedule_lag_seconds[$W]))`,
 };
 
 /** Seconds -> a PromQL duration: 300 -> "300s", 0.5 -> "500ms". */

@@ -49,6 +49,9 @@ const METRIC_OPTIONS: Array<{ category: string; showIf: (o: PanelOptions) => boo
       inflightQuery: 'In-flight requests',
       concurrencyQuery: 'Concurrency limit',
       latencyQuery: 'Latency (s)',
+      generatorCpuQuery: 'Load generator CPU (cores)',
+      loopDelayQuery: 'Load generator event-loop delay p99 (s)',
+      scheduleLagQuery: 'Load generator behind schedule (s)',
     },
   },
 ];

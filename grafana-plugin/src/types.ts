@@ -44,6 +44,9 @@ export interface PanelOptions {
   inflightQuery: string;
   concurrencyQuery: string;
   latencyQuery: string;
+  generatorCpuQuery: string;
+  loopDelayQuery: string;
+  scheduleLagQuery: string;
   hostLabel: string;
   roleLabel: string;
   reducer: Reducer;
@@ -81,6 +84,9 @@ export const DEFAULT_OPTIONS: PanelOptions = {
   inflightQuery: 'inflight, pitower_load_inflight',
   concurrencyQuery: 'concurrency, pitower_load_concurrency_limit',
   latencyQuery: 'latency',
+  generatorCpuQuery: 'generatorCpu',
+  loopDelayQuery: 'loopDelay',
+  scheduleLagQuery: 'scheduleLag, pitower_load_schedule_lag_seconds',
   hostLabel: 'instance',
   roleLabel: 'role',
   reducer: 'mean',

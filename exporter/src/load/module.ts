@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { FastifyBaseLogger } from 'fastify';
 import { defineModule, type DaemonExtension, type DaemonModule } from '../daemon/extension';
@@ -7,7 +8,7 @@ import { ERROR_REASONS, type Backend } from './backends/backend';
 import { loadSchema, toLoadConfig, type LoadConfig } from './options';
 import { createBackoff, sleep } from '../retry';
 import { runLoad, createBackend } from './run';
-import type { LoadSink, SchedulerState } from './scheduler';
+import { LATE_START_SECONDS, toScheduleLagSeconds, type LoadSink, type SchedulerState } from './scheduler';
 
 /** Latency buckets from 100 µs to 10 s (roughly 1-2.5-5 per decade). */
 export const LOAD_LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -66,6 +67,22 @@ function createLoadMetrics(registry: Registry, config: LoadConfig, backend: Back
       this.set(state()?.inflight ?? 0);
     },
   });
+  new Gauge({
+    name: 'pitower_load_schedule_lag_seconds',
+    help: 'Open loop: age of the oldest due reading no worker has started (0 = on schedule; growing = the generator or the target cannot keep --load.rate); 0 in closed loop.',
+    registers: [registry],
+    collect() {
+      const s = state();
+      this.set(s && s.endMs === undefined ? toScheduleLagSeconds(s.startMs, config.rate, s.issued, s.backlog, performance.now()) : 0);
+    },
+  });
+  const late = new Counter({
+    name: 'pitower_load_late_readings_total',
+    help: `Open loop: readings started ${LATE_START_SECONDS * 1000} ms or more after their intended send time (the schedule slipped); dropped ones are errors{reason="backlog"}.`,
+    labelNames: ['backend'],
+    registers: [registry],
+  });
+  late.inc(labels, 0);
   new Gauge({ name: 'pitower_load_concurrency_limit', help: 'Maximum writes in flight (--load.concurrency).', registers: [registry] }).set(config.concurrency);
   new Gauge({ name: 'pitower_load_target_rate', help: 'Open-loop target rate in readings per second (--load.rate); 0 in closed loop.', registers: [registry] }).set(config.rate ?? 0);
   new Gauge({ name: 'pitower_load_info', help: 'The load generator\'s configuration; always 1.', labelNames: [...LOAD_INFO_LABELS], registers: [registry] }).set(toInfoLabels(config, backend), 1);
@@ -93,6 +110,9 @@ function createLoadMetrics(registry: Registry, config: LoadConfig, backend: Back
       },
       failure(count, reason) {
         errors.inc({ backend: config.backend, reason }, count);
+      },
+      late(count) {
+        late.inc(labels, count);
       },
     },
     // Counted by what the target said (a wrong password is `auth`, not `connection`).

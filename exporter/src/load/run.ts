@@ -43,6 +43,9 @@ export function combineSinks(sinks: LoadSink[], acknowledged?: SeqSet): Required
       if (acknowledged) for (const r of readings) acknowledged.add(r.seq);
       for (const s of sinks) s.acknowledged?.(readings);
     },
+    late(count: number, measured: boolean) {
+      for (const s of sinks) s.late?.(count, measured);
+    },
   };
 }
 

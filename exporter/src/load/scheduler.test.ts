@@ -1,4 +1,4 @@
-import { toDueCount, toIntendedTimeMs, toNextDueDelayMs, toOpenLoopLimit, startScheduler, type LoadSink } from './scheduler';
+import { toDueCount, toIntendedTimeMs, toLateCount, toNextDueDelayMs, toOpenLoopLimit, toScheduleLagSeconds, startScheduler, type LoadSink } from './scheduler';
 import type { Reading } from './reading';
 import type { ErrorReason } from './backends/backend';
 
@@ -36,6 +36,24 @@ describe('load > scheduler maths', () => {
     [7, undefined, undefined, Infinity],
   ])('open-loop limit rate %p over %p ms, count %p -> %p', (rate, totalMs, count, expected) => {
     expect(toOpenLoopLimit(rate, totalMs, count)).toBe(expected);
+  });
+
+  test.each([
+    [0, 100, 10, 5, 240, 5],
+    [0, 100, 10, 5, 220, 3],
+    [0, 100, 10, 5, 199, 0],
+    [1000, 200, 0, 1, 1100, 1],
+  ])('late count start %p rate %p first %p n %p sent %p -> %p', (start, rate, first, n, sent, expected) => {
+    expect(toLateCount(start, rate, first, n, sent)).toBe(expected);
+  });
+
+  test.each([
+    [0, 100, 250, 50, 2600, 0.6],
+    [0, 100, 250, 0, 2600, 0],
+    [0, undefined, 250, 50, 2600, 0],
+    [0, 100, 250, 50, 1000, 0],
+  ])('schedule lag start %p rate %p issued %p backlog %p now %p -> %p s', (start, rate, issued, backlog, now, expected) => {
+    expect(toScheduleLagSeconds(start, rate, issued, backlog, now)).toBeCloseTo(expected, 9);
   });
 
   test.each([
@@ -115,6 +133,23 @@ describe('load > scheduler', () => {
     await s.done;
     expect(c.seqs.length).toBe(20);
     expect(latencies[latencies.length - 1]).toBeGreaterThan(0.3);
+  });
+
+  test('open loop behind schedule: late readings are counted, none when the target keeps up', async () => {
+    const run = async (writeMs: number) => {
+      let late = 0;
+      const c = collect();
+      const backend = { batchSize: 1, classifyError: () => 'other' as const, write: () => writeAfter(writeMs) };
+      // one worker, 200/s due over 200 ms (40 readings): 20 ms per write keeps up with 50/s only
+      await startScheduler(backend, reading, { ...c.sink, late: (n) => (late += n) }, { concurrency: 1, rate: 200, durationMs: 200 }).done;
+      return { late, written: c.seqs.length };
+    };
+    const behind = await run(20);
+    expect(behind.written).toBe(40);
+    // reading k starts at >= 20k ms and was due at 5k ms: every k >= 7 is at least 100 ms late
+    expect(behind.late).toBeGreaterThanOrEqual(33);
+    const keepingUp = await run(0);
+    expect(keepingUp).toEqual({ late: 0, written: 40 });
   });
 
   test('open loop stopped while the target stalls: due readings no worker took count as backlog, every one accounted', async () => {

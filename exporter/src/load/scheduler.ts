@@ -40,6 +40,33 @@ export function toNextDueDelayMs(startMs: number, rate: number, issued: number, 
   return Math.max(0, toIntendedTimeMs(startMs, rate, issued) - nowMs);
 }
 
+/**
+ * Open loop: how far behind its schedule the generator is, in seconds: the age of the oldest due reading no
+ * worker has started (0 when every due reading is on its way). Closed loop has no schedule: 0.
+ *
+ *   rate 100/s, start 0, 250 due (issued), 200 taken, now 2600 ms -> reading 200 was due at 2000 ms: 0.6 s
+ */
+export function toScheduleLagSeconds(startMs: number, rate: number | undefined, issued: number, backlog: number, nowMs: number): number {
+  if (rate === undefined || backlog <= 0) return 0;
+  return Math.max(0, nowMs - toIntendedTimeMs(startMs, rate, issued - backlog)) / 1000;
+}
+
+/** A reading started this long after its intended time (open loop) is counted late. */
+export const LATE_START_SECONDS = 0.1;
+
+/**
+ * Of the batch of `n` readings from index `first`, sent at `sentMs`, how many started LATE_START_SECONDS or
+ * more after their intended time (they are due one after the other, so the late ones are the first ones).
+ *
+ *   rate 100/s, start 0, first 10 (due 100 ms), n 5, sent 240 ms -> due 100..140 ms, late if due <= 140: 5
+ */
+export function toLateCount(startMs: number, rate: number, first: number, n: number, sentMs: number): number {
+  const lateBefore = sentMs - LATE_START_SECONDS * 1000;
+  let late = 0;
+  while (late < n && toIntendedTimeMs(startMs, rate, first + late) <= lateBefore + 1e-9) late++;
+  return late;
+}
+
 /** A worker's pause after a failed write: short, so a target that comes back is used within a second. */
 export const WRITE_BACKOFF: BackoffOptions = { initialMs: 50, maxMs: 1000, factor: 2, jitter: 0.2 };
 
@@ -69,6 +96,8 @@ export interface LoadSink {
   failure(count: number, reason: ErrorReason, measured: boolean): void;
   /** Readings made durable (for the audit); by default the written batch. */
   acknowledged?(readings: Reading[]): void;
+  /** Open loop: readings started LATE_START_SECONDS or more after their intended time (the generator fell behind). */
+  late?(count: number, measured: boolean): void;
 }
 
 export interface SchedulerState {
@@ -143,6 +172,7 @@ export function startScheduler(
           taken += drop;
           sink.failure(drop, 'backlog', measured);
         }
+        state.backlog = available - taken;
         wakeAll();
       }
       if (available >= limit) break;
@@ -176,6 +206,11 @@ export function startScheduler(
       for (let i = 0; i < n; i++) batch[i] = makeReading(first + i);
       const sentMs = now();
       state.inflight += n;
+      state.backlog = Math.max(0, available - taken);
+      if (rate !== undefined && sink.late) {
+        const late = toLateCount(startMs, rate, first, n, sentMs);
+        if (late > 0) sink.late(late, toIntendedTimeMs(startMs, rate, first) >= measureFromMs);
+      }
       try {
         const durable = await backend.write(batch, index);
         const doneMs = now();

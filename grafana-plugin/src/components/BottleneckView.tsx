@@ -4,6 +4,7 @@ import { GrafanaTheme2 } from '@grafana/data';
 import { useStyles2, useTheme2 } from '@grafana/ui';
 import { BottleneckViewModel, HostCard, Level } from '../data/to-bottleneck-view-model';
 import { EmptyState, Notices } from './EmptyState';
+import type { Verdict } from '@pitower/diagnosis';
 
 interface Props {
   model: BottleneckViewModel;
@@ -11,10 +12,11 @@ interface Props {
   height: number;
 }
 
-const VERDICT_TITLES: Record<string, string> = {
+const VERDICT_TITLES: Record<Verdict['kind'], string> = {
   cpu: 'CPU bound',
   io: 'Disk bound',
   thermal: 'Thermal throttling',
+  generator: 'Load generator bound',
   concurrency: 'Concurrency limited',
   none: 'No bottleneck',
 };
@@ -31,7 +33,7 @@ export function BottleneckView({ model, width, height }: Props) {
       {verdict ? (
         <div className={cx(styles.verdict, verdict.kind === 'none' ? styles.verdictOk : styles.verdictBad)} data-testid="pitower-verdict">
           <div className={styles.verdictTitle}>
-            {VERDICT_TITLES[verdict.kind] ?? verdict.kind}
+            {VERDICT_TITLES[verdict.kind]}
             {verdict.host ? ` — ${verdict.host}` : ''}
             {verdict.role ? ` (${verdict.role})` : ''}
           </div>

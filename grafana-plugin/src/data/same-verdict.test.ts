@@ -42,7 +42,9 @@ function toInstantAnswers(hosts: HostData[]): QueryResults {
       if (!values) continue;
       const metric: Record<string, string> = { instance: h.instance };
       if (h.role) metric.role = h.role;
-      (results[query] ??= []).push({ metric, value: [1_795_300_300, String(mean(values))] });
+      // as queries.ts asks them: the worst of the window for the generator's delay and lag, else the mean
+      const answer = query === 'loopDelay' || query === 'scheduleLag' ? Math.max(...values) : mean(values);
+      (results[query] ??= []).push({ metric, value: [1_795_300_300, String(answer)] });
     }
   }
   return results;
@@ -93,6 +95,26 @@ const cases: Case[] = [
     hosts: [broker(1, 0.8, { throttled: throttledLast(10), temperature: constant(82) }), broker(2, 0.5), broker(3, 0.6)],
     kind: 'thermal',
     host: 'pi-broker-1',
+  },
+  {
+    // One JS thread at 97 % of a core while the 4-core host is at 27 %: the generator, not the cluster.
+    name: 'a load generator using its one core',
+    hosts: [
+      { instance: 'pi-load-1:9742', role: 'producer', series: { cpu: constant(0.27), generatorCpu: constant(0.97), inflight: constant(60), concurrency: constant(64) } },
+      broker(1, 0.4),
+    ],
+    kind: 'generator',
+    host: 'pi-load-1',
+  },
+  {
+    // 2 s behind its --rate schedule in the last 3 of 20 samples: the worst of the window for both.
+    name: 'an open-loop generator that fell behind at the end of the window',
+    hosts: [
+      { instance: 'pi-load-1:9742', role: 'producer', series: { cpu: constant(0.3), scheduleLag: Array.from({ length: STEPS }, (_, i) => (i >= STEPS - 3 ? 2 : 0)) } },
+      broker(1, 0.4),
+    ],
+    kind: 'generator',
+    host: 'pi-load-1',
   },
   {
     name: 'a database disk busy 0.97 s per second',

@@ -1,4 +1,4 @@
-import { PanelOptions, Series } from '../types';
+import { PanelOptions, Reducer, Series } from '../types';
 import {
   classifyBottleneck,
   THROTTLED_SHARE,
@@ -43,6 +43,12 @@ export interface BottleneckViewModel {
   notice?: string;
 }
 
+/**
+ * Queries reduced as `pitower diagnose` asks them whatever the panel's reducer: throttling as the share of
+ * the window (avg_over_time), the generator's event-loop delay and schedule lag as their worst (max_over_time).
+ */
+const FIXED_REDUCER: Partial<Record<QueryName, Reducer>> = { throttled: 'mean', loopDelay: 'max', scheduleLag: 'max' };
+
 type BottleneckOptions = Pick<
   PanelOptions,
   | 'cpuQuery'
@@ -53,6 +59,9 @@ type BottleneckOptions = Pick<
   | 'inflightQuery'
   | 'concurrencyQuery'
   | 'latencyQuery'
+  | 'generatorCpuQuery'
+  | 'loopDelayQuery'
+  | 'scheduleLagQuery'
   | 'hostLabel'
   | 'roleLabel'
   | 'reducer'
@@ -96,9 +105,12 @@ export function toBottleneckViewModel(
     ['inflight', options.inflightQuery],
     ['concurrency', options.concurrencyQuery],
     ['latency', options.latencyQuery],
+    ['generatorCpu', options.generatorCpuQuery],
+    ['loopDelay', options.loopDelayQuery],
+    ['scheduleLag', options.scheduleLagQuery],
   ];
   const reduced: HostSeries[] = queries.flatMap(([query, name]) =>
-    pick(series, name).map((s) => ({ query, labels: s.labels, value: reduceSeries(s, query === 'throttled' ? 'mean' : options.reducer) })),
+    pick(series, name).map((s) => ({ query, labels: s.labels, value: reduceSeries(s, FIXED_REDUCER[query] ?? options.reducer) })),
   );
   const report = toHostSampleReportFrom(reduced, { hostLabel: options.hostLabel, roleLabel: options.roleLabel });
   if (report.unlabelled > 0) {
