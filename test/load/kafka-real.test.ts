@@ -84,4 +84,29 @@ describe('load > kafka on the real cluster: the loss audit through a leader fail
       expect(audit.lost).toBe(0);
     }
   }, 120_000);
+
+  test('open loop: a 2 s stall of the leader is in the recorded latency (no coordinated omission)', async () => {
+    // 200/s for 10 s into one partition led by node 1, 64 writes allowed in flight; node 1 is SIGSTOPped for
+    // 2 s (shorter than broker.session.timeout.ms 4 s: no failover, every write waits). Measured from the
+    // intended send time, the ~400 readings due during the stall record up to 2 s each (and those queued
+    // behind them wait for the backlog to drain), so well over a tenth of all readings are late: p90 >= 0.5 s,
+    // max >= 2 s (one run: p50 0.63 s, p90 1.97 s, max 2.14 s). A generator that timed from the send
+    // (coordinated omission) would see at most the 64 in flight at the stall (3 %) that slow, and a p90 of
+    // a few milliseconds.
+    const topic = 'temperature-stall';
+    await lab.createTopic(topic, { assignment: [[1, 2, 3]] });
+    const run = runCli([
+      'load', '--backend', 'kafka', '--kafka.server', lab.bootstrap.join(','), '--topic', topic, '--host', 'pi-1',
+      '--acks', 'all', '--duration', '10s', '--rate', '200', '--concurrency', '64', '--json',
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    lab.node(1).pause();
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    lab.node(1).resume();
+    const summary = parseJsonSummary(await run);
+    expect(summary.errors).toBe(0);
+    expect(summary.transactions).toBe(2000);
+    expect(summary.latency.max).toBeGreaterThanOrEqual(2);
+    expect(summary.latency.p90).toBeGreaterThanOrEqual(0.5);
+  }, 60_000);
 });
