@@ -20,7 +20,7 @@ const VIEW_OPTIONS: Record<PanelOptions['view'], Array<keyof PanelOptions>> = {
     'underReplicatedMetric',
   ],
   isr: ['isrShrinksMetric', 'isrExpandsMetric', 'leaderChangesMetric', 'underReplicatedMetric', 'partitionOfflineMetric', 'underMinIsrMetric', 'replicaInSyncMetric'],
-  bottleneck: ['cpuQuery', 'ioQuery', 'temperatureQuery', 'throttledQuery', 'tpsQuery', 'inflightQuery', 'concurrencyQuery', 'latencyQuery'],
+  bottleneck: ['cpuQuery', 'ioQuery', 'temperatureQuery', 'throttledQuery', 'tpsQuery', 'inflightQuery', 'concurrencyQuery', 'latencyQuery', 'generatorCpuQuery', 'loopDelayQuery', 'scheduleLagQuery'],
 };
 
 interface Panel {
