@@ -14,8 +14,10 @@ import {
   createHostFrames,
   createIsrFrames,
   createKafkaExporterFrames,
+  createProbeFrames,
   createReplicaFrames,
   SCREENSHOT_CLUSTER,
+  SCREENSHOT_PROBE,
   STEP_MS,
   T0,
 } from '../src/data/fixtures';
@@ -33,7 +35,7 @@ export interface RenderRequest {
 }
 
 const FIXTURES: Record<RenderRequest['fixture'], () => DataFrame[]> = {
-  cluster: () => createReplicaFrames(SCREENSHOT_CLUSTER),
+  cluster: () => [...createReplicaFrames(SCREENSHOT_CLUSTER), ...createProbeFrames(SCREENSHOT_PROBE)],
   'kafka-exporter': () => createKafkaExporterFrames(SCREENSHOT_CLUSTER),
   isr: () => createIsrFrames(),
   hosts: () => createHostFrames(),

@@ -23,6 +23,10 @@ const CASES = [
       '[data-state="in-sync"]': (n) => n > 0,
       '[data-state="out-of-sync"]': (n) => n > 0,
       '[data-state="offline"]': 3,
+      '[data-testid="pitower-probe"]': 6,
+      '[data-testid="pitower-probe"][data-level="ok"]': 3,
+      '[data-testid="pitower-probe"][data-level="warn"]': 2,
+      '[data-testid="pitower-probe"][data-level="critical"]': 1,
     },
   },
   {
@@ -32,6 +36,7 @@ const CASES = [
       '[data-testid="pitower-notices"]': 1,
       '[data-testid="pitower-broker"]': 6,
       '[data-state="in-sync"]': 0,
+      '[data-testid="pitower-probe"]': 0,
     },
     text: 'No per-replica series: is the pitower Kafka collector enabled?',
   },

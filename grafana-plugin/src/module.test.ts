@@ -26,6 +26,10 @@ describe('module', () => {
     ['replicaLeaderMetric', 'bottleneck', false],
     ['compactRows', 'leadership', true],
     ['compactRows', 'isr', false],
+    ['probeLostMetric', 'leadership', true],
+    ['probeLostMetric', 'isr', false],
+    ['probeLatencyCriticalSeconds', 'leadership', true],
+    ['probeLatencyCriticalSeconds', 'bottleneck', false],
   ])('%s is shown for the %s view: %p', (path, view, shown) => {
     const showIf = items.find((i) => i.path === path)?.showIf;
     if (!showIf) throw new Error(`option ${path} has no editor with a showIf condition`);

@@ -3,6 +3,7 @@ import { ClusterPanel } from './components/ClusterPanel';
 import { DEFAULT_OPTIONS, PanelOptions } from './types';
 
 const LEADERSHIP_OR_ISR = (o: PanelOptions) => o.view !== 'bottleneck';
+const LEADERSHIP = (o: PanelOptions) => o.view === 'leadership';
 const BOTTLENECK = (o: PanelOptions) => o.view === 'bottleneck';
 const BOTTLENECK_QUERIES = 'Bottleneck queries';
 
@@ -35,6 +36,15 @@ const METRIC_OPTIONS: Array<{ category: string; showIf: (o: PanelOptions) => boo
       partitionInSyncReplicasMetric: 'Partition in-sync replicas',
       partitionLeaderIsPreferredMetric: 'Leader is preferred',
       underReplicatedMetric: 'Under-replicated partition',
+    },
+  },
+  {
+    category: 'Probe metric names',
+    showIf: LEADERSHIP,
+    names: {
+      probeLatencyMetric: 'Probe round-trip latency buckets',
+      probeFailedMetric: 'Probe failed sends counter',
+      probeLostMetric: 'Probe lost records counter',
     },
   },
   {
@@ -73,8 +83,8 @@ export const plugin = new PanelPlugin<PanelOptions>(ClusterPanel).setPanelOption
   });
   builder
     .addTextInput({ path: 'topicFilter', name: 'Topic filter', description: 'Regular expression on the topic label', defaultValue: d.topicFilter, showIf: LEADERSHIP_OR_ISR })
-    .addBooleanSwitch({ path: 'compactRows', name: 'Compact rows', defaultValue: d.compactRows, showIf: (o) => o.view === 'leadership' })
-    .addNumberInput({ path: 'skewWarnPercent', name: 'Leader skew warning (%)', defaultValue: d.skewWarnPercent, showIf: (o) => o.view === 'leadership' });
+    .addBooleanSwitch({ path: 'compactRows', name: 'Compact rows', defaultValue: d.compactRows, showIf: LEADERSHIP })
+    .addNumberInput({ path: 'skewWarnPercent', name: 'Leader skew warning (%)', defaultValue: d.skewWarnPercent, showIf: LEADERSHIP });
 
   for (const group of METRIC_OPTIONS) {
     for (const [path, name] of Object.entries(group.names)) {
@@ -104,5 +114,7 @@ export const plugin = new PanelPlugin<PanelOptions>(ClusterPanel).setPanelOption
     .addNumberInput({ path: 'busyWarn', name: 'Busy warning (0-1)', category: [thresholds], defaultValue: d.busyWarn, showIf: BOTTLENECK })
     .addNumberInput({ path: 'busyCritical', name: 'Busy critical (0-1)', category: [thresholds], defaultValue: d.busyCritical, showIf: BOTTLENECK })
     .addNumberInput({ path: 'temperatureWarnCelsius', name: 'Temperature warning (°C)', category: [thresholds], defaultValue: d.temperatureWarnCelsius, showIf: BOTTLENECK })
-    .addNumberInput({ path: 'temperatureCriticalCelsius', name: 'Temperature critical (°C)', category: [thresholds], defaultValue: d.temperatureCriticalCelsius, showIf: BOTTLENECK });
+    .addNumberInput({ path: 'temperatureCriticalCelsius', name: 'Temperature critical (°C)', category: [thresholds], defaultValue: d.temperatureCriticalCelsius, showIf: BOTTLENECK })
+    .addNumberInput({ path: 'probeLatencyWarnSeconds', name: 'Probe round-trip p99 warning (s)', category: [thresholds], defaultValue: d.probeLatencyWarnSeconds, showIf: LEADERSHIP })
+    .addNumberInput({ path: 'probeLatencyCriticalSeconds', name: 'Probe round-trip p99 critical (s)', category: [thresholds], defaultValue: d.probeLatencyCriticalSeconds, showIf: LEADERSHIP });
 });

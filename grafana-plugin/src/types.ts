@@ -34,6 +34,13 @@ export interface PanelOptions {
   skewWarnPercent: number;
   compactRows: boolean;
 
+  // leadership: the end-to-end probe (pitower exporter --probe.enabled) in the broker headers
+  probeLatencyMetric: string;
+  probeFailedMetric: string;
+  probeLostMetric: string;
+  probeLatencyWarnSeconds: number;
+  probeLatencyCriticalSeconds: number;
+
   // bottleneck: names per HostSample field (refId or __name__); the defaults accept the query names of
   // @pitower/diagnosis (diagnosis/src/queries.ts) (cpu, io, temperature, ...) and the raw metric names
   cpuQuery: string;
@@ -76,6 +83,11 @@ export const DEFAULT_OPTIONS: PanelOptions = {
   topicFilter: '',
   skewWarnPercent: 20,
   compactRows: true,
+  probeLatencyMetric: 'pitower_probe_end_to_end_latency_seconds_bucket',
+  probeFailedMetric: 'pitower_probe_records_failed_total',
+  probeLostMetric: 'pitower_probe_records_lost_total',
+  probeLatencyWarnSeconds: 0.25,
+  probeLatencyCriticalSeconds: 1,
   cpuQuery: 'cpu',
   ioQuery: 'io',
   temperatureQuery: 'temperature, pitower_thermal_zone_temperature_celsius',
@@ -104,6 +116,9 @@ export interface Series {
   values: Array<number | null>;
 }
 
+/** How a value compares with its warning and critical thresholds. */
+export type Level = 'ok' | 'warn' | 'critical';
+
 // ---------- leadership ----------
 
 /** What one broker holds for one partition. */
@@ -127,6 +142,28 @@ export interface BrokerColumn {
   replicas: number;
   /** (led - ideal) / ideal * 100, ideal = partitions with a leader / brokers; 0 when no leaders. */
   skewPercent: number;
+  /** The end-to-end probe through this broker over the time range; undefined when no probe series name it. */
+  probe?: ProbeCell;
+}
+
+/** The end-to-end probe's records sent while this broker led their partition, over the time range. */
+export interface ProbeCell {
+  broker: string;
+  /** Round-trip (send to consumed back) 99th percentile, seconds; undefined when none came back. */
+  p99Seconds?: number;
+  /** Records that came back (the latency histogram's count). */
+  received: number;
+  /** Sends not acknowledged (error or --probe.timeout). */
+  failed: number;
+  /** Acknowledged records not consumed back within --probe.timeout. */
+  lost: number;
+  latencyLevel: Level;
+  /** warn when any send failed. */
+  failedLevel: Level;
+  /** critical when any record was lost. */
+  lostLevel: Level;
+  /** The worst of the three. */
+  level: Level;
 }
 
 export interface PartitionRow {
@@ -154,6 +191,8 @@ export interface LeadershipViewModel {
   brokers: BrokerColumn[];
   topics: TopicGroup[];
   totals: { partitions: number; offline: number; underReplicated: number; notPreferred: number };
+  /** Whether the query results hold probe series (the broker headers then have a probe row). */
+  probe: boolean;
   warnings: string[];
   /** Why the panel is empty or degraded, written for the person looking at it. */
   notice?: string;

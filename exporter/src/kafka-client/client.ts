@@ -82,3 +82,16 @@ export function createLeaseClient(config: { brokers: string[] } & KafkaSecurity,
     logger,
   });
 }
+
+/** The end-to-end probe's client: its requests time out with --probe.timeout (a stuck leader is a failed send). */
+export function createProbeClient(config: { brokers: string[] } & KafkaSecurity, logger: ClientLogger, timeoutMs: number): Kafka {
+  return createKafkaClient({
+    clientId: 'pitower-probe',
+    brokers: config.brokers,
+    security: config,
+    connectionTimeoutMs: 3000,
+    requestTimeoutMs: timeoutMs,
+    retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2000 },
+    logger,
+  });
+}

@@ -1,5 +1,6 @@
 import { defineModule, type DaemonExtension, type DaemonModule } from '../daemon/extension';
-import { createCollectorClient, createLeaseClient } from '../kafka-client/client';
+import { createCollectorClient, createLeaseClient, createProbeClient } from '../kafka-client/client';
+import { KafkaProbe } from './probe';
 import { KafkaMetrics } from './metrics';
 import { KAFKA_SCHEMA, toKafkaConfig, type KafkaConfig } from './options';
 import { KafkaPoller } from './poller';
@@ -15,6 +16,7 @@ export function createKafkaExtension(config: KafkaConfig): DaemonExtension & { m
   let metrics: KafkaMetrics | undefined;
   let poller: KafkaPoller | undefined;
   let lease: ReporterLease | undefined;
+  let probe: KafkaProbe | undefined;
   return {
     name: 'kafka',
     async start({ registry, logger }) {
@@ -37,6 +39,10 @@ export function createKafkaExtension(config: KafkaConfig): DaemonExtension & { m
         lease.start();
       }
       poller.start();
+      if (config.probe) {
+        probe = new KafkaProbe(createProbeClient(config, logger, config.probe.timeoutSeconds * 1000), config.probe, registry, logger);
+        probe.start();
+      }
       logger.info(
         { brokers: config.brokers.join(','), interval: config.metadataIntervalSeconds, reporter: reporter.mode === 'lease' ? `lease ${reporter.groupId}/${reporter.topic}` : 'always' },
         'kafka collector started',
@@ -46,6 +52,8 @@ export function createKafkaExtension(config: KafkaConfig): DaemonExtension & { m
       // The lease first: leaving the group hands reporting to another exporter at once.
       await lease?.stop();
       lease = undefined;
+      await probe?.stop();
+      probe = undefined;
       await poller?.stop();
       poller = undefined;
     },

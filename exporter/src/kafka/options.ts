@@ -1,6 +1,8 @@
-import { choice, list, value, type Values } from '../config/options';
+import { hostname } from 'node:os';
+import { choice, list, text, toggle, value, type Values } from '../config/options';
 import { PitowerConfigError } from '../errors';
 import { parseDuration, parseHostPort, parseInteger, parseRegex, positiveDuration } from '../config/parse';
+import type { ProbeConfig } from './probe';
 import { KAFKA_SECURITY_SCHEMA, toKafkaSecurity, type KafkaSaslConfig, type KafkaTlsConfig } from '../kafka-client/security';
 
 /** Flags of the Kafka collector; TLS/SASL names follow kafka_exporter's. */
@@ -88,6 +90,23 @@ export const KAFKA_SCHEMA = {
   topicExclude: value({ flag: 'topic.exclude', arg: '<regex>', help: 'leave out topics matching this regex', parse: parseRegex }),
   groupFilter: value({ flag: 'group.filter', arg: '<regex>', help: 'only consumer groups matching this regex', default: '.*', parse: parseRegex }),
   groupExclude: value({ flag: 'group.exclude', arg: '<regex>', help: 'leave out consumer groups matching this regex', parse: parseRegex }),
+  probeEnabled: toggle({ flag: 'probe.enabled', help: 'run the end-to-end probe: one acks=all record per partition of its own topic every --probe.interval, consumed back (needs --kafka.server)' }),
+  probeTopic: value({
+    flag: 'probe.topic',
+    arg: '<topic>',
+    help: "the probe's own topic (created with one partition led by each broker; never another topic)",
+    default: '__pitower_probe',
+    parse: parseTopicName,
+  }),
+  probeInterval: value({ flag: 'probe.interval', arg: '<duration>', help: 'how often the probe sends one record to each partition', default: '1s', parse: positiveDuration(0.1, 60) }),
+  probeTimeout: value({
+    flag: 'probe.timeout',
+    arg: '<duration>',
+    help: 'an acknowledged probe record not consumed back this long after its ack is lost; a send not acknowledged this long failed',
+    default: '10s',
+    parse: positiveDuration(1, 300),
+  }),
+  probeGroup: text({ flag: 'probe.group', arg: '<group>', help: "the probe consumer's group (default pitower-probe-<hostname>: one per exporter)" }),
   ...KAFKA_SECURITY_SCHEMA,
 };
 
@@ -113,6 +132,8 @@ export interface KafkaConfig {
   groupExclude?: RegExp;
   tls?: KafkaTlsConfig;
   sasl?: KafkaSaslConfig;
+  /** The end-to-end probe (--probe.enabled). */
+  probe?: ProbeConfig;
 }
 export type { KafkaSaslConfig, KafkaTlsConfig };
 
@@ -150,7 +171,10 @@ export function parseConstantLabels(raw: string): Array<[string, string]> {
 /** Resolved option values -> KafkaConfig, or undefined when --kafka.server is not given. Reads the TLS/SASL files. */
 export function toKafkaConfig(values: KafkaValues): KafkaConfig | undefined {
   const brokers = values.servers;
-  if (brokers.length === 0) return undefined;
+  if (brokers.length === 0) {
+    if (values.probeEnabled) throw new PitowerConfigError('--probe.enabled needs --kafka.server');
+    return undefined;
+  }
   const labels = values.labels ?? [];
   // `--kafka.labels cluster=lab` (kafka_exporter's way) names the cluster as --kafka.cluster=lab does.
   const labelled = labels.find(([name]) => name === 'cluster');
@@ -172,6 +196,9 @@ export function toKafkaConfig(values: KafkaValues): KafkaConfig | undefined {
     topicExclude: values.topicExclude,
     groupFilter: values.groupFilter,
     groupExclude: values.groupExclude,
+    probe: values.probeEnabled
+      ? { topic: values.probeTopic, intervalSeconds: values.probeInterval, timeoutSeconds: values.probeTimeout, groupId: values.probeGroup ?? `pitower-probe-${hostname()}` }
+      : undefined,
     ...toKafkaSecurity(values),
   };
 }

@@ -2,7 +2,9 @@ import React from 'react';
 import { css, cx } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
 import { useStyles2, useTheme2 } from '@grafana/ui';
-import { BottleneckViewModel, HostCard, Level } from '../data/to-bottleneck-view-model';
+import { BottleneckViewModel, HostCard } from '../data/to-bottleneck-view-model';
+import { Level } from '../types';
+import { levelColor } from './level-color';
 import { EmptyState, Notices } from './EmptyState';
 import type { Verdict } from '@pitower/diagnosis';
 
@@ -115,11 +117,6 @@ function Meter({ label, value, level, theme }: { label: string; value?: number; 
       </div>
     </div>
   );
-}
-
-function levelColor(level: Level, theme: GrafanaTheme2): string {
-  const v = theme.visualization;
-  return level === 'critical' ? v.getColorByName('red') : level === 'warn' ? v.getColorByName('orange') : v.getColorByName('green');
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({

@@ -3,8 +3,19 @@ import { fireEvent, render, screen } from '@testing-library/react';
 import { DataFrame, dateTime, LoadingState, PanelProps } from '@grafana/data';
 import { ClusterPanel } from './ClusterPanel';
 import { duration } from './IsrView';
+import { latencyText } from './LeadershipView';
 import { DEFAULT_OPTIONS, PanelOptions, ViewKind } from '../types';
-import { createHostFrames, createIsrFrames, createKafkaExporterFrames, createReplicaFrames, SCREENSHOT_CLUSTER, STEP_MS, T0 } from '../data/fixtures';
+import {
+  createHostFrames,
+  createIsrFrames,
+  createKafkaExporterFrames,
+  createProbeFrames,
+  createReplicaFrames,
+  SCREENSHOT_CLUSTER,
+  SCREENSHOT_PROBE,
+  STEP_MS,
+  T0,
+} from '../data/fixtures';
 import { NO_PARTITION_SERIES_NOTICE, NO_REPLICA_SERIES_NOTICE } from '../data/to-leadership-view-model';
 import { NO_ISR_SERIES_NOTICE } from '../data/to-isr-view-model';
 import { NO_HOST_SERIES_NOTICE } from '../data/to-bottleneck-view-model';
@@ -62,6 +73,37 @@ describe('components > ClusterPanel', () => {
     expect(rows).toBeGreaterThan(50);
     expect(rows).toBeLessThan(200);
     props.unmount();
+  });
+
+  test('leadership: with the probe series each broker header has a probe cell', () => {
+    renderPanel('leadership', [...createReplicaFrames(SCREENSHOT_CLUSTER), ...createProbeFrames(SCREENSHOT_PROBE)]);
+    const probes = screen.getAllByTestId('pitower-probe');
+    expect(probes.map((e) => [e.dataset.level, e.textContent])).toEqual([
+      ['ok', '50 ms0 · 0'],
+      ['ok', '42 ms0 · 0'],
+      ['warn', '425 ms0 · 0'],
+      ['ok', '24 ms0 · 0'],
+      ['warn', '32 ms12 · 0'],
+      ['critical', '63 ms0 · 2'],
+    ]);
+    expect(screen.getByText('probe round trip p99')).toBeInTheDocument();
+    expect(screen.getAllByTestId('pitower-broker')[5].title).toContain('probe: round trip p99 63 ms (598 records back), 0 failed sends, 2 lost');
+  });
+
+  test('leadership: without probe series no probe cells', () => {
+    renderPanel('leadership', createReplicaFrames(SCREENSHOT_CLUSTER));
+    expect(screen.queryAllByTestId('pitower-probe')).toHaveLength(0);
+    expect(screen.queryByText('probe round trip p99')).not.toBeInTheDocument();
+  });
+
+  test.each([
+    [0.0005, '0.5 ms'],
+    [0.0425, '43 ms'],
+    [0.425, '425 ms'],
+    [2.35, '2.35 s'],
+    [30, '30.0 s'],
+  ])('latencyText(%p) = %s', (seconds, text) => {
+    expect(latencyText(seconds)).toBe(text);
   });
 
   test('leadership: kafka_exporter only -> counts mode with the collector notice', () => {

@@ -2,8 +2,9 @@ import React, { useMemo, useState } from 'react';
 import { css, cx } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
 import { useStyles2, useTheme2 } from '@grafana/ui';
-import { BrokerColumn, CellState, LeadershipViewModel, PartitionRow } from '../types';
+import { BrokerColumn, CellState, LeadershipViewModel, Level, PartitionRow, ProbeCell } from '../types';
 import { EmptyState, Notices } from './EmptyState';
+import { levelPalette } from './level-color';
 
 interface Props {
   model: LeadershipViewModel;
@@ -64,7 +65,8 @@ export function LeadershipView({ model, width, height, compact, skewWarnPercent 
   }
 
   const colors = cellColors(theme);
-  const headerHeight = 44;
+  // 13 px a line: broker, partitions led, leader skew (+ probe p99, failed · lost)
+  const headerHeight = model.probe ? 78 : 44;
   // the body takes what the toolbar, legend and notices leave (flex); for the rows to render, the
   // whole panel height is a safe upper bound of what can be in view
   const bodyHeight = height;
@@ -114,9 +116,15 @@ export function LeadershipView({ model, width, height, compact, skewWarnPercent 
           <div>broker</div>
           <div>partitions led</div>
           <div>leader skew</div>
+          {model.probe && (
+            <>
+              <div className={styles.probeLabel}>probe round trip p99</div>
+              <div>failed · lost</div>
+            </>
+          )}
         </div>
         {model.brokers.map((b) => (
-          <BrokerHeader key={b.id} broker={b} width={cellWidth} skewWarnPercent={skewWarnPercent} />
+          <BrokerHeader key={b.id} broker={b} width={cellWidth} skewWarnPercent={skewWarnPercent} probe={model.probe} />
         ))}
         <div className={styles.isrHead} style={{ width: ISR_WIDTH }}>
           ISR
@@ -201,7 +209,7 @@ function Count({ n, label, color }: { n: number; label: string; color: string })
   );
 }
 
-function BrokerHeader({ broker, width, skewWarnPercent }: { broker: BrokerColumn; width: number; skewWarnPercent: number }) {
+function BrokerHeader({ broker, width, skewWarnPercent, probe }: { broker: BrokerColumn; width: number; skewWarnPercent: number; probe: boolean }) {
   const styles = useStyles2(getStyles);
   const skewed = Math.abs(broker.skewPercent) > skewWarnPercent;
   const title = [
@@ -209,6 +217,7 @@ function BrokerHeader({ broker, width, skewWarnPercent }: { broker: BrokerColumn
     broker.up === false ? 'reported down' : broker.known ? '' : 'not listed by any broker series',
     `${broker.led} partitions led, ${broker.replicas} replicas`,
     `leader skew ${broker.skewPercent > 0 ? '+' : ''}${broker.skewPercent}%`,
+    probe ? toProbeTitle(broker.probe) : '',
   ]
     .filter(Boolean)
     .join('\n');
@@ -223,8 +232,60 @@ function BrokerHeader({ broker, width, skewWarnPercent }: { broker: BrokerColumn
         {broker.skewPercent > 0 ? '+' : ''}
         {broker.skewPercent}%
       </div>
+      {probe && <ProbeHeader cell={broker.probe} />}
     </div>
   );
+}
+
+/**
+ * The broker's probe cell: a box tinted by the worst of its levels, holding the round-trip p99 and
+ * failed · lost, each coloured by its own level when it is not ok.
+ */
+function ProbeHeader({ cell }: { cell?: ProbeCell }) {
+  const theme = useTheme2();
+  const styles = useStyles2(getStyles);
+  if (!cell) {
+    return (
+      <div className={cx(styles.probeBox, styles.muted)} data-testid="pitower-probe" data-level="none">
+        <div>–</div>
+        <div>–</div>
+      </div>
+    );
+  }
+  const box = levelPalette(cell.level, theme);
+  const flagged = (level: Level) => (level === 'ok' ? undefined : { color: levelPalette(level, theme).text, fontWeight: theme.typography.fontWeightMedium });
+  const count = (n: number, level: Level) => (
+    <span className={n > 0 ? undefined : styles.muted} style={n > 0 ? flagged(level) : undefined}>
+      {n}
+    </span>
+  );
+  return (
+    <div className={styles.probeBox} style={{ background: box.transparent, borderColor: box.border }} data-testid="pitower-probe" data-level={cell.level}>
+      <div style={flagged(cell.latencyLevel)}>{cell.p99Seconds === undefined ? 'no reply' : latencyText(cell.p99Seconds)}</div>
+      <div>
+        {count(cell.failed, cell.failedLevel)}
+        <span className={styles.muted}> · </span>
+        {count(cell.lost, cell.lostLevel)}
+      </div>
+    </div>
+  );
+}
+
+function toProbeTitle(cell?: ProbeCell): string {
+  if (!cell) {
+    return 'probe: no probe record sent through this broker in the range';
+  }
+  const p99 = cell.p99Seconds === undefined ? 'no record came back' : `round trip p99 ${latencyText(cell.p99Seconds)} (${cell.received} records back)`;
+  return `probe: ${p99}, ${cell.failed} failed sends, ${cell.lost} lost`;
+}
+
+/** Seconds as the probe cells show them: ms below 1 s (one decimal below 10 ms), else s (two decimals below 10 s). */
+export function latencyText(seconds: number): string {
+  if (seconds < 1) {
+    const ms = seconds * 1000;
+    return `${ms < 10 ? ms.toFixed(1) : ms.toFixed(0)} ms`;
+  }
+  return `${seconds < 10 ? seconds.toFixed(2) : seconds.toFixed(1)} s`;
 }
 
 function TooltipBody({ row, broker, col }: { row: PartitionRow; broker?: BrokerColumn; col: number }) {
@@ -322,6 +383,16 @@ const getStyles = (theme: GrafanaTheme2) => ({
   down: css({ color: theme.colors.error.text, textDecoration: 'line-through' }),
   unknownBroker: css({ color: theme.colors.warning.text, fontStyle: 'italic' }),
   skewBad: css({ color: theme.colors.warning.text, fontWeight: theme.typography.fontWeightMedium }),
+  probeLabel: css({ marginTop: 4 }),
+  probeBox: css({
+    margin: '3px 3px 0',
+    padding: '1px 0',
+    border: `1px solid ${theme.colors.border.weak}`,
+    borderRadius: theme.shape.radius.default,
+    whiteSpace: 'nowrap',
+    overflow: 'hidden',
+    textOverflow: 'ellipsis',
+  }),
   isrHead: css({ textAlign: 'right', color: theme.colors.text.secondary, paddingBottom: 2 }),
   body: css({ position: 'relative', flex: '1 1 0', overflowY: 'auto', overflowX: 'hidden' }),
   row: css({

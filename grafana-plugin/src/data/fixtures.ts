@@ -197,3 +197,48 @@ export function createHostFrames(hosts: HostSpec[] = SCREENSHOT_HOSTS): DataFram
   }
   return frames;
 }
+
+/** The probe's latency buckets (exporter/src/kafka/probe.ts PROBE_BUCKETS), seconds. */
+export const PROBE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export interface ProbeBrokerSpec {
+  broker: number;
+  /** Records that came back in the range, per bucket: upper bound (le) -> how many fell in that bucket. */
+  latency: Record<number, number>;
+  failed: number;
+  lost: number;
+}
+
+/**
+ * The end-to-end probe over the screenshots' 10 minutes (600 records per broker at one a second): brokers
+ * 1, 2, 4 healthy (p99 50, 42.5, 24.1 ms), 3 slow (p99 425 ms: warning), 5 with 12 failed sends (p99
+ * 31.6 ms of the 588 that came back), 6 with 2 records lost (p99 62.6 ms).
+ */
+export const SCREENSHOT_PROBE: ProbeBrokerSpec[] = [
+  { broker: 1, latency: { 0.005: 30, 0.01: 240, 0.025: 300, 0.05: 24, 0.1: 6 }, failed: 0, lost: 0 },
+  { broker: 2, latency: { 0.005: 60, 0.01: 300, 0.025: 220, 0.05: 20 }, failed: 0, lost: 0 },
+  { broker: 3, latency: { 0.01: 100, 0.025: 300, 0.05: 100, 0.1: 50, 0.25: 30, 0.5: 20 }, failed: 0, lost: 0 },
+  { broker: 4, latency: { 0.005: 100, 0.01: 400, 0.025: 100 }, failed: 0, lost: 0 },
+  { broker: 5, latency: { 0.01: 300, 0.025: 280, 0.05: 8 }, failed: 12, lost: 0 },
+  { broker: 6, latency: { 0.01: 200, 0.025: 350, 0.05: 40, 0.1: 8 }, failed: 0, lost: 2 },
+];
+
+/**
+ * The probe series as the leadership panel's dashboard queries return them: instant
+ * `sum by (broker, le) (increase(..._bucket[$__range]))` and `sum by (broker) (increase(..._total[$__range]))`,
+ * so no `__name__`: the refIds carry the metric names.
+ */
+export function createProbeFrames(brokers: ProbeBrokerSpec[] = SCREENSHOT_PROBE): DataFrame[] {
+  const frames: DataFrame[] = [];
+  for (const b of brokers) {
+    const broker = String(b.broker);
+    let cumulative = 0;
+    for (const le of [...PROBE_BUCKETS, Infinity]) {
+      cumulative += b.latency[le] ?? 0;
+      frames.push(seriesFrame('pitower_probe_end_to_end_latency_seconds_bucket', { broker, le: le === Infinity ? '+Inf' : String(le) }, [cumulative]));
+    }
+    frames.push(seriesFrame('pitower_probe_records_failed_total', { broker }, [b.failed]));
+    frames.push(seriesFrame('pitower_probe_records_lost_total', { broker }, [b.lost]));
+  }
+  return frames;
+}

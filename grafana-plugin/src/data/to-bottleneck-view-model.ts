@@ -1,4 +1,4 @@
-import { PanelOptions, Reducer, Series } from '../types';
+import { Level, PanelOptions, Reducer, Series } from '../types';
 import {
   classifyBottleneck,
   THROTTLED_SHARE,
@@ -10,12 +10,11 @@ import {
   type Verdict,
 } from '@pitower/diagnosis';
 import { compareIds, pick, reduceSeries } from './frames';
+import { toLevel } from './levels';
 
 export const NO_HOST_SERIES_NOTICE =
   'No host series in the query results. Give the CPU busy query refId "cpu" and the disk busy query refId ' +
   '"io" (see the plugin README); every series needs the instance and role labels.';
-
-export type Level = 'ok' | 'warn' | 'critical';
 
 export interface HostCard {
   host: string;
@@ -130,8 +129,6 @@ export function toBottleneckViewModel(
   const samples = report.hosts;
   const verdict = samples.length > 0 ? classify(samples) : undefined;
 
-  const level = (value: number | undefined, warn: number, critical: number): Level =>
-    value === undefined || value < warn ? 'ok' : value < critical ? 'warn' : 'critical';
   const roleOrder = (r?: string) => {
     const i = ROLES.findIndex((x) => x === r);
     return i < 0 ? ROLES.length : i;
@@ -149,9 +146,9 @@ export function toBottleneckViewModel(
       concurrency: v.concurrency,
       latency: v.latency,
       isBottleneck: verdict !== undefined && verdict.kind !== 'none' && verdict.host === host,
-      cpuLevel: level(v.cpu, options.busyWarn, options.busyCritical),
-      ioLevel: level(v.io, options.busyWarn, options.busyCritical),
-      temperatureLevel: level(v.temperature, options.temperatureWarnCelsius, options.temperatureCriticalCelsius),
+      cpuLevel: toLevel(v.cpu, options.busyWarn, options.busyCritical),
+      ioLevel: toLevel(v.io, options.busyWarn, options.busyCritical),
+      temperatureLevel: toLevel(v.temperature, options.temperatureWarnCelsius, options.temperatureCriticalCelsius),
     }))
     .sort((a, b) => roleOrder(a.role) - roleOrder(b.role) || compareIds(a.host, b.host));
   return { mode: 'hosts', cards, samples, verdict, warnings };

@@ -154,6 +154,35 @@ describe('data > to-leadership-view-model', () => {
     ]);
   });
 
+  test('probe: each broker column gets its probe cell, brokers without probe series none', () => {
+    const bucket = (broker: number, le: string, n: number): Series => ({ refId: 'pitower_probe_end_to_end_latency_seconds_bucket', labels: { broker: String(broker), le }, times: [0], values: [n] });
+    const model = vm([
+      up(1),
+      up(2),
+      up(3),
+      ...replica('t', 0, 1, 1, 1, 1),
+      ...replica('t', 0, 2, 1, 0, 0),
+      bucket(1, '0.01', 50),
+      bucket(1, '0.05', 99),
+      bucket(1, '+Inf', 100),
+      m('pitower_probe_records_lost_total', { broker: '2' }, 1),
+      m('pitower_probe_records_failed_total', { broker: '9' }, 4),
+    ]);
+    expect(model.probe).toBe(true);
+    expect(model.brokers.map((b) => [b.id, b.probe?.p99Seconds, b.probe?.lost, b.probe?.level])).toEqual([
+      ['1', 0.05, 0, 'ok'],
+      ['2', undefined, 1, 'critical'],
+      ['3', undefined, undefined, undefined],
+    ]);
+    expect(model.warnings).toEqual(['probe series for broker 9, which the grid has no column for']);
+  });
+
+  test('probe: without probe series there is no probe row', () => {
+    const model = vm([up(1), ...replica('t', 0, 1, 1, 1, 1)]);
+    expect(model.probe).toBe(false);
+    expect(model.brokers[0].probe).toBeUndefined();
+  });
+
   test('fixture cluster: both metric sets agree on leaders and offline partitions', () => {
     const plan = planCluster(SCREENSHOT_CLUSTER);
     const replicas = vm(toSeries(createReplicaFrames(SCREENSHOT_CLUSTER)));

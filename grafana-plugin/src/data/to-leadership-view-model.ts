@@ -8,6 +8,7 @@ import {
   TopicGroup,
 } from '../types';
 import { compareIds, labelKey, lastValue, mergeReporters, pick } from './frames';
+import { ProbeOptions, toProbeViewModel } from './to-probe-view-model';
 
 export const NO_REPLICA_SERIES_NOTICE =
   'No per-replica series: is the pitower Kafka collector enabled? Showing kafka_exporter leaders and ISR counts only.';
@@ -29,7 +30,8 @@ type MetricOptions = Pick<
   | 'partitionLeaderIsPreferredMetric'
   | 'underReplicatedMetric'
   | 'topicFilter'
->;
+> &
+  ProbeOptions;
 
 interface ReplicaFacts {
   inSync?: number;
@@ -60,6 +62,7 @@ interface PartitionFacts {
  *                                   replicas/in-sync from the count series
  * Duplicated series (two collectors scraping one cluster) are merged taking the maximum and reported
  * once in `warnings`; replicas on brokers that no broker series lists get a column marked unknown.
+ * With the end-to-end probe's series, each broker column carries its probe cell (to-probe-view-model.ts).
  */
 export function toLeadershipViewModel(input: Series[], options: MetricOptions): LeadershipViewModel {
   const warnings: string[] = [];
@@ -183,6 +186,7 @@ export function toLeadershipViewModel(input: Series[], options: MetricOptions): 
       brokers: [],
       topics: [],
       totals: { partitions: 0, offline: 0, underReplicated: 0, notPreferred: 0 },
+      probe: false,
       warnings,
       notice: NO_PARTITION_SERIES_NOTICE,
     };
@@ -224,6 +228,14 @@ export function toLeadershipViewModel(input: Series[], options: MetricOptions): 
     warnings.push(`${multiLeader} partition${multiLeader > 1 ? 's' : ''} reported with more than one leader`);
   }
 
+  // the probe's series are each exporter's own (no reporter lease): the unmerged input
+  const probe = toProbeViewModel(input, options);
+  const probeCells = new Map((probe?.cells ?? []).map((c) => [c.broker, c]));
+  const noColumn = [...probeCells.keys()].filter((id) => !column.has(id));
+  if (noColumn.length > 0) {
+    warnings.push(`probe series for broker${noColumn.length > 1 ? 's' : ''} ${noColumn.join(', ')}, which the grid has no column for`);
+  }
+
   const ledTotal = led.reduce((a, b) => a + b, 0);
   const ideal = brokerIds.length > 0 ? ledTotal / brokerIds.length : 0;
   const brokers: BrokerColumn[] = brokerIds.map((id, i) => ({
@@ -234,6 +246,7 @@ export function toLeadershipViewModel(input: Series[], options: MetricOptions): 
     led: led[i],
     replicas: replicaTotals[i],
     skewPercent: ideal > 0 ? Math.round(((led[i] - ideal) / ideal) * 100) : 0,
+    probe: probeCells.get(id),
   }));
 
   const byTopic = new Map<string, PartitionRow[]>();
@@ -256,6 +269,7 @@ export function toLeadershipViewModel(input: Series[], options: MetricOptions): 
       underReplicated: rows.filter((r) => r.underReplicated).length,
       notPreferred: rows.filter((r) => r.preferredLeader === false && !r.offline).length,
     },
+    probe: probe !== undefined,
     warnings,
     notice: mode === 'counts' ? NO_REPLICA_SERIES_NOTICE : undefined,
   };
