@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Installs, only when missing, the system packages the tests need (Debian 12):
 #   promtool/prometheus, node_exporter, MariaDB (server + mariadb-slap), librdkafka-dev + a C compiler
-#   (for the Kafka mock cluster helper), kcat (benchmark reference), Chromium + Inter font (panel screenshots),
-#   a JDK and Maven (the real Kafka lab: Apache Kafka's jars come from Maven Central, test/lab/kafka.ts) and Go
-#   (kafka_exporter, the peer built from ../shared/peers).
+#   (for the Kafka mock cluster helper), g++, make, python3 and the OpenSSL and zlib headers (node-rdkafka's
+#   build at npm ci), kcat (benchmark reference), Chromium + Inter font (panel screenshots),
+#   a JDK and Maven (the real Kafka lab: Apache Kafka's jars come from Maven Central, test/lab/kafka.ts), Go
+#   (kafka_exporter, the peer built from ../shared/peers), qemu-user-static and mmdebstrap (the exporter on
+#   emulated arm64/armhf: test/lab/arm-roots.sh unpacks Debian's ARM C libraries and Node into a cache, adding
+#   no foreign architecture to this machine's dpkg) and systemd's systemd-analyze (the .deb's unit is verified).
 # Idempotent: a machine that has everything runs no apt command at all. Nothing it installs is left running
 # or enabled (see below). About 700 MB on disk and 2-4 minutes the first time on a fresh Debian 12.
 set -euo pipefail
@@ -17,18 +20,28 @@ declare -A NEED=(
   [mariadb]=mariadb-client
   [mariadb-slap]=mariadb-client
   [cc]=gcc
+  [g++]=g++
+  [make]=make
+  [python3]=python3
   [kcat]=kcat
   [chromium]=chromium
   [java]=default-jdk-headless
   [javac]=default-jdk-headless
   [mvn]=maven
   [go]=golang-go
+  [qemu-aarch64-static]=qemu-user-static
+  [qemu-arm-static]=qemu-user-static
+  [mmdebstrap]=mmdebstrap
+  [systemd-analyze]=systemd
 )
 missing=()
 for cmd in "${!NEED[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || missing+=("${NEED[$cmd]}")
 done
 [ -f /usr/include/librdkafka/rdkafka_mock.h ] || missing+=(librdkafka-dev)
+# node-rdkafka's bundled librdkafka links OpenSSL (TLS, SCRAM) and zlib (gzip): their headers, at npm ci.
+[ -f /usr/include/openssl/ssl.h ] || missing+=(libssl-dev)
+[ -f /usr/include/zlib.h ] || missing+=(zlib1g-dev)
 [ -d /usr/share/fonts/opentype/inter ] || [ -d /usr/share/fonts/truetype/inter ] || missing+=(fonts-inter)
 
 if [ ${#missing[@]} -eq 0 ]; then

@@ -140,11 +140,13 @@ describe('kafka > the real broker behind SASL and TLS listeners', () => {
     }
   });
 
+  /** Both Kafka clients of the load generator reach a secured cluster with the same flags. */
+  const KAFKA_CLIENTS = ['kafkajs', 'rdkafka'];
   const LOAD = ['load', '--backend', 'kafka', '--count', '300', '--concurrency', '4', '--audit', '--json', '--connect-timeout', '20s'];
 
-  it('pitower load --backend kafka with --sasl.* (SCRAM-SHA-256): every acknowledged reading read back', async () => {
+  it.each(KAFKA_CLIENTS)('pitower load --backend kafka --kafka.client %s with --sasl.* (SCRAM-SHA-256): every acknowledged reading read back', async (client) => {
     const run = await runPitower(
-      [...LOAD, '--topic', 'secure-sasl', `--kafka.server=${security.saslBootstrap.join(',')}`, '--sasl.enabled', '--sasl.mechanism=scram-sha256', '--sasl.username=lab', `--sasl.password-file=${passwordFile('load.pw', security.saslUsers.lab)}`],
+      [...LOAD, '--kafka.client', client, '--topic', `secure-sasl-${client}`, `--kafka.server=${security.saslBootstrap.join(',')}`, '--sasl.enabled', '--sasl.mechanism=scram-sha256', '--sasl.username=lab', `--sasl.password-file=${passwordFile('load.pw', security.saslUsers.lab)}`],
       60_000,
     );
     expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
@@ -153,9 +155,9 @@ describe('kafka > the real broker behind SASL and TLS listeners', () => {
     expect(summary.audit).toMatchObject({ acknowledged: 300, found: 300, lost: 0 });
   });
 
-  it('pitower load --backend kafka with --tls.* (mutual TLS): every acknowledged reading read back', async () => {
+  it.each(KAFKA_CLIENTS)('pitower load --backend kafka --kafka.client %s with --tls.* (mutual TLS): every acknowledged reading read back', async (client) => {
     const run = await runPitower(
-      [...LOAD, '--topic', 'secure-tls', `--kafka.server=${security.tlsBootstrap.join(',')}`, '--tls.enabled', `--tls.ca-file=${security.caFile}`, `--tls.cert-file=${security.clientCertFile}`, `--tls.key-file=${security.clientKeyFile}`],
+      [...LOAD, '--kafka.client', client, '--topic', `secure-tls-${client}`, `--kafka.server=${security.tlsBootstrap.join(',')}`, '--tls.enabled', `--tls.ca-file=${security.caFile}`, `--tls.cert-file=${security.clientCertFile}`, `--tls.key-file=${security.clientKeyFile}`],
       60_000,
     );
     expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: expect.any(String) });

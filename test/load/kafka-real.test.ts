@@ -1,7 +1,8 @@
 /**
  * `pitower load --backend kafka --audit` on the real 3-node KRaft lab while the partition's leader is
- * SIGKILLed mid-run. The audit's figures are checked against an independent read-back of the whole topic
- * (a plain kafkajs consumer and JSON.parse, not the audit's own code).
+ * SIGKILLed mid-run, with either Kafka client (--kafka.client kafkajs or rdkafka). The audit's figures are
+ * checked against an independent read-back of the whole topic (a plain kafkajs consumer and JSON.parse, not
+ * the audit's own code).
  */
 import { startKafkaLab, type KafkaLab } from '../lab/kafka';
 import { auditOf, parseJsonSummary, runCli } from './run-cli';
@@ -50,13 +51,14 @@ describe('load > kafka on the real cluster: the loss audit through a leader fail
   }, 120_000);
 
   test.each([
-    ['all', 'temperature-all'],
-    ['1', 'temperature-1'],
-    ['0', 'temperature-0'],
-  ])('--acks %s, leader SIGKILLed 2 s into a 15 s run: the audit equals an independent read-back', async (acks, topic) => {
+    ['kafkajs', 'all', 'temperature-all'],
+    ['kafkajs', '1', 'temperature-1'],
+    ['kafkajs', '0', 'temperature-0'],
+    ['rdkafka', 'all', 'temperature-rdkafka-all'],
+  ])('--kafka.client %s --acks %s, leader SIGKILLed 2 s into a 15 s run: the audit equals an independent read-back', async (client, acks, topic) => {
     await lab.createTopic(topic, { assignment: [[1, 2, 3]] });
     const run = runCli([
-      'load', '--backend', 'kafka', '--kafka.server', lab.bootstrap.join(','), '--topic', topic, '--host', 'pi-1',
+      'load', '--backend', 'kafka', '--kafka.client', client, '--kafka.server', lab.bootstrap.join(','), '--topic', topic, '--host', 'pi-1',
       '--acks', acks, '--duration', '15s', '--rate', '300', '--concurrency', '8', '--audit', '--json',
     ]);
     await new Promise((resolve) => setTimeout(resolve, 2000));

@@ -62,8 +62,13 @@ describe('load > options', () => {
 
   test('kafka: servers as repeat and comma list, acks all -> -1', () => {
     const c = configFrom(['--backend', 'kafka', '--kafka.server', 'a:9092,b:9092', '--kafka.server', 'c:9093', '--acks', 'all', '--mode', 'batch']);
-    expect(c.kafka).toEqual({ brokers: ['a:9092', 'b:9092', 'c:9093'], topic: 'temperature', acks: -1, mode: 'batch', compression: 'none', security: {} });
+    expect(c.kafka).toEqual({ client: 'kafkajs', brokers: ['a:9092', 'b:9092', 'c:9093'], topic: 'temperature', acks: -1, mode: 'batch', compression: 'none', security: {} });
     expect(configFrom(['--backend', 'kafka', '--kafka.server', 'a:1', '--acks', '0']).kafka?.acks).toBe(0);
+  });
+
+  test('kafka: --kafka.client picks the client library (kafkajs by default), --load.kafka.client in the daemon', () => {
+    expect(configFrom(['--backend', 'kafka', '--kafka.server', 'a:1', '--kafka.client', 'rdkafka']).kafka?.client).toBe('rdkafka');
+    expect(configFrom(['--load.backend', 'kafka', '--load.kafka.server', 'a:1', '--load.kafka.client', 'rdkafka'], 'load.').kafka?.client).toBe('rdkafka');
   });
 
   test('cassandra', () => {

@@ -13,7 +13,10 @@ function sectionOf<T>(section: T | undefined, backend: string): T {
   return section;
 }
 
-/** One backend per name; kafka and cassandra are loaded lazily so `pitower load --backend null` stays light. */
+/**
+ * One backend per name (kafka: one per --kafka.client); all but null are loaded lazily so `pitower load
+ * --backend null` stays light and node-rdkafka, an optional dependency, is only required when chosen.
+ */
 export function createBackend(config: LoadConfig): Backend {
   switch (config.backend) {
     case 'null':
@@ -21,9 +24,15 @@ export function createBackend(config: LoadConfig): Backend {
     case 'mysql':
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       return (require('./backends/mysql') as typeof import('./backends/mysql')).createMysqlBackend(sectionOf(config.mysql, 'mysql'));
-    case 'kafka':
+    case 'kafka': {
+      const kafka = sectionOf(config.kafka, 'kafka');
+      if (kafka.client === 'rdkafka') {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        return (require('./backends/kafka-rdkafka') as typeof import('./backends/kafka-rdkafka')).createRdkafkaBackend(kafka, config.batchSize, config.concurrency, config.audit);
+      }
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      return (require('./backends/kafka') as typeof import('./backends/kafka')).createKafkaBackend(sectionOf(config.kafka, 'kafka'), config.batchSize, config.audit);
+      return (require('./backends/kafka') as typeof import('./backends/kafka')).createKafkaBackend(kafka, config.batchSize, config.audit);
+    }
     case 'cassandra':
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       return (require('./backends/cassandra') as typeof import('./backends/cassandra')).createCassandraBackend(sectionOf(config.cassandra, 'cassandra'), config.connectTimeoutSeconds, config.location);

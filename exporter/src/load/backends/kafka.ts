@@ -1,13 +1,13 @@
 import { CompressionTypes, type Kafka, type Admin, type Consumer, type Message, type Producer } from 'kafkajs';
 import { PitowerConnectionError, errorMessage } from '../../errors';
 import { createKafkaClient } from '../../kafka-client/client';
-import { reconcileAudit, type SeqSet } from '../audit';
+import { reconcileAudit, type AuditResult, type SeqSet } from '../audit';
 import type { LoadConfig } from '../options';
 import { parseReadingJson, toReadingJson, type Reading } from '../reading';
 import { retryUntil, withDeadline } from '../../retry';
 import { classifyCommonError, refusedHosts, type Backend, type ErrorReason } from './backend';
 
-type KafkaConfig = NonNullable<LoadConfig['kafka']>;
+export type KafkaConfig = NonNullable<LoadConfig['kafka']>;
 
 /** Partition -> offset, as strings like kafkajs returns them. */
 export type PartitionOffsets = Map<number, string>;
@@ -42,14 +42,9 @@ export function toAcksLabel(acks: -1 | 0 | 1): string {
   return acks === -1 ? 'all' : String(acks);
 }
 
-/**
- * Kafka through kafkajs. `sync`: one reading per send, awaited before the worker sends the next (the lab's
- * semantic); `batch`: `batchSize` readings per send. kafkajs retries retriable errors (leader moved) itself
- * and reconnects on the next send after a broker went away.
- */
-export function createKafkaBackend(config: KafkaConfig, batchSize: number, audit: boolean): Backend {
-  const target = config.brokers.join(',');
-  const kafka = createKafkaClient({
+/** The load generator's kafkajs client: brokers, TLS and SASL from the flags; also the admin of --kafka.client rdkafka. */
+export function createLoadKafkaClient(config: KafkaConfig): Kafka {
+  return createKafkaClient({
     clientId: 'pitower-load',
     brokers: config.brokers,
     security: config.security,
@@ -58,12 +53,84 @@ export function createKafkaBackend(config: KafkaConfig, batchSize: number, audit
     // the cluster's own connection retries (kafkajs applies the client-level policy to broker connections)
     retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 1000 },
   });
+}
+
+const fetchOffsets = async (a: Admin, topic: string): Promise<PartitionOffsets> => new Map((await a.fetchTopicOffsets(topic)).map((p) => [p.partition, p.high]));
+
+/**
+ * The connect step both Kafka clients share, through a kafkajs admin: reaches the cluster within
+ * `deadlineMs`, creates the topic when missing, and with `audit` returns the end offsets the read-back
+ * starts from. A refusal that outlived kafkajs' own retries is final (not retried until the deadline).
+ */
+export async function prepareKafkaTopic(kafka: Kafka, config: KafkaConfig, deadlineMs: number, audit: boolean): Promise<PartitionOffsets | undefined> {
+  let startOffsets: PartitionOffsets | undefined;
+  await retryUntil(
+    async () => {
+      const a = kafka.admin({ retry: { retries: 0 } });
+      const attempt = async () => {
+        await a.connect();
+        const topics = await a.listTopics();
+        if (!topics.includes(config.topic)) {
+          await a.createTopics({ topics: [{ topic: config.topic }], waitForLeaders: true }).catch(() => undefined);
+        }
+        if (audit) startOffsets = await fetchOffsets(a, config.topic);
+      };
+      try {
+        await withDeadline(attempt(), deadlineMs, 'no answer');
+      } finally {
+        await a.disconnect().catch(() => undefined);
+      }
+    },
+    {
+      deadlineMs,
+      // kafkajs' own retries (above) already went round the bootstrap servers: a refusal at the end is final.
+      retriable: (err) => !refusedHosts(err),
+    },
+  );
+  return startOffsets;
+}
+
+/** Reads back [start, end now) of the topic with a kafkajs consumer (whatever client produced) and reconciles. */
+export async function auditKafkaTopic(config: KafkaConfig, startOffsets: PartitionOffsets | undefined, producerId: string, acknowledged: SeqSet): Promise<AuditResult> {
+  if (!startOffsets) throw new Error('no start offsets (connect with audit enabled)');
+  const from = startOffsets;
+  // A fresh client per attempt: after a broker outage the run's client may still hold dead connections.
+  const seen = await retryUntil(
+    async () => {
+      const client = createKafkaClient({
+        clientId: 'pitower-audit',
+        brokers: config.brokers,
+        security: config.security,
+        connectionTimeoutMs: 3000,
+        requestTimeoutMs: 30000,
+        retry: { retries: 5 },
+      });
+      const admin = client.admin();
+      let endOffsets: PartitionOffsets;
+      try {
+        await admin.connect();
+        endOffsets = await fetchOffsets(admin, config.topic);
+      } finally {
+        await admin.disconnect().catch(() => undefined);
+      }
+      return readBack(client, config.topic, producerId, from, endOffsets);
+    },
+    { deadlineMs: Date.now() + 30000, backoff: { initialMs: 500, maxMs: 5000, factor: 2, jitter: 0.2 } },
+  );
+  return reconcileAudit(acknowledged, seen);
+}
+
+/**
+ * Kafka through kafkajs (--kafka.client kafkajs, the default). `sync`: one reading per send, awaited before
+ * the worker sends the next (the lab's semantic); `batch`: `batchSize` readings per send. kafkajs retries
+ * retriable errors (leader moved) itself and reconnects on the next send after a broker went away.
+ */
+export function createKafkaBackend(config: KafkaConfig, batchSize: number, audit: boolean): Backend {
+  const target = config.brokers.join(',');
+  const kafka = createLoadKafkaClient(config);
   let producer: Producer | undefined;
   let startOffsets: PartitionOffsets | undefined;
   const compression = config.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
-
-  const fetchOffsets = async (a: Admin): Promise<PartitionOffsets> =>
-    new Map((await a.fetchTopicOffsets(config.topic)).map((p) => [p.partition, p.high]));
 
   return {
     name: 'kafka',
@@ -73,29 +140,7 @@ export function createKafkaBackend(config: KafkaConfig, batchSize: number, audit
 
     async connect(deadlineMs) {
       try {
-        await retryUntil(
-          async () => {
-            const a = kafka.admin({ retry: { retries: 0 } });
-            const attempt = async () => {
-              await a.connect();
-              const topics = await a.listTopics();
-              if (!topics.includes(config.topic)) {
-                await a.createTopics({ topics: [{ topic: config.topic }], waitForLeaders: true }).catch(() => undefined);
-              }
-              if (audit) startOffsets = await fetchOffsets(a);
-            };
-            try {
-              await withDeadline(attempt(), deadlineMs, 'no answer');
-            } finally {
-              await a.disconnect().catch(() => undefined);
-            }
-          },
-          {
-            deadlineMs,
-            // kafkajs' own retries (above) already went round the bootstrap servers: a refusal at the end is final.
-            retriable: (err) => !refusedHosts(err),
-          },
-        );
+        startOffsets = await prepareKafkaTopic(kafka, config, deadlineMs, audit);
         producer = kafka.producer({ allowAutoTopicCreation: true, retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 } });
         await producer.connect();
       } catch (err) {
@@ -108,34 +153,7 @@ export function createKafkaBackend(config: KafkaConfig, batchSize: number, audit
       await producer.send({ topic: config.topic, acks: config.acks, compression, messages: toKafkaMessages(batch) });
     },
 
-    async audit(producerId: string, acknowledged: SeqSet) {
-      if (!startOffsets) throw new Error('no start offsets (connect with audit enabled)');
-      const from = startOffsets;
-      // A fresh client per attempt: after a broker outage the run's client may still hold dead connections.
-      const seen = await retryUntil(
-        async () => {
-          const client = createKafkaClient({
-            clientId: 'pitower-audit',
-            brokers: config.brokers,
-            security: config.security,
-            connectionTimeoutMs: 3000,
-            requestTimeoutMs: 30000,
-            retry: { retries: 5 },
-          });
-          const admin = client.admin();
-          let endOffsets: PartitionOffsets;
-          try {
-            await admin.connect();
-            endOffsets = await fetchOffsets(admin);
-          } finally {
-            await admin.disconnect().catch(() => undefined);
-          }
-          return readBack(client, config.topic, producerId, from, endOffsets);
-        },
-        { deadlineMs: Date.now() + 30000, backoff: { initialMs: 500, maxMs: 5000, factor: 2, jitter: 0.2 } },
-      );
-      return reconcileAudit(acknowledged, seen);
-    },
+    audit: (producerId: string, acknowledged: SeqSet) => auditKafkaTopic(config, startOffsets, producerId, acknowledged),
 
     classifyError: classifyKafkaError,
 
