@@ -4,4 +4,4 @@
 # the memory soak benchmark run the daemon as an installed Pi does.
 set -euo pipefail
 unit="$(dirname "$(readlink -f "$0")")/../exporter/packaging/pitower-exporter.service"
-sed -n 's#^ExecStart=/usr/bin/node \(.*\) /opt/pitower/exporter/bin/pitower\.js exporter.*#\1#p' "$unit"
+sed -n 's#^ExecStart=/usr/bin/node \(.*\) /usr/lib/pitower/bin/pitower\.js exporter.*#\1#p' "$unit"

@@ -36,12 +36,27 @@ export interface DaemonHandle {
 
 /** Starts `pitower exporter` on an ephemeral port and resolves with its URL once it logs that it listens. */
 export function startDaemon(args: string[], timeoutMs = 15000, env: NodeJS.ProcessEnv = process.env): Promise<DaemonHandle> {
+  return startDaemonCommand(process.execPath, [PITOWER_BIN, 'exporter'], args, timeoutMs, { env });
+}
+
+/**
+ * Starts an exporter through any command (an installed `pitower`, node under qemu): `command` with
+ * `prefix` (the arguments up to and including `exporter`), then an ephemeral 127.0.0.1 port and JSON logs,
+ * then `args`; resolves once it logs that it listens. `options` go to spawn (env, uid/gid).
+ */
+export function startDaemonCommand(
+  command: string,
+  prefix: string[],
+  args: string[],
+  timeoutMs = 15000,
+  options: { env?: NodeJS.ProcessEnv; uid?: number; gid?: number } = {},
+): Promise<DaemonHandle> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [PITOWER_BIN, 'exporter', '--web.listen-address=127.0.0.1:0', '--log.format=json', ...args],
-      { stdio: ['ignore', 'pipe', 'pipe'], env },
-    );
+    const child = spawn(command, [...prefix, '--web.listen-address=127.0.0.1:0', '--log.format=json', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: process.env,
+      ...options,
+    });
     let logs = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
