@@ -36,6 +36,11 @@ export interface CassandraLabOptions {
   commitlogSync?: 'periodic' | 'batch';
   /** How long to wait for a node's CQL port (default 120 s). */
   startTimeoutMs?: number;
+  /**
+   * 'PasswordAuthenticator' makes every CQL connection authenticate (the default AllowAllAuthenticator asks
+   * nothing). The lab's own client has no credentials then: only what a client without them sees is testable.
+   */
+  authenticator?: 'AllowAllAuthenticator' | 'PasswordAuthenticator';
 }
 
 export interface CassandraNode {
@@ -125,7 +130,15 @@ const LOGBACK = `<configuration>
 </configuration>
 `;
 
-function yaml(o: { dir: string; host: string; storagePort: number; nativePort: number; commitlogSync: 'periodic' | 'batch'; autoBootstrap: boolean }): string {
+function yaml(o: {
+  dir: string;
+  host: string;
+  storagePort: number;
+  nativePort: number;
+  commitlogSync: 'periodic' | 'batch';
+  autoBootstrap: boolean;
+  authenticator: 'AllowAllAuthenticator' | 'PasswordAuthenticator';
+}): string {
   return [
     'cluster_name: pitower-lab',
     'num_tokens: 16',
@@ -150,6 +163,7 @@ function yaml(o: { dir: string; host: string; storagePort: number; nativePort: n
     `hints_directory: ${join(o.dir, 'hints')}`,
     `cdc_raw_directory: ${join(o.dir, 'cdc_raw')}`,
     'concurrent_compactors: 1',
+    `authenticator: ${o.authenticator}`,
     'write_request_timeout: 2000ms',
     'read_request_timeout: 5000ms',
     '',
@@ -185,7 +199,7 @@ export async function startCassandraLab(options: CassandraLabOptions = {}): Prom
     mkdirSync(dir, { recursive: true });
     writeFileSync(
       join(dir, 'cassandra.yaml'),
-      yaml({ dir, host, storagePort, nativePort, commitlogSync: options.commitlogSync ?? 'periodic', autoBootstrap: id === 1 }),
+      yaml({ dir, host, storagePort, nativePort, commitlogSync: options.commitlogSync ?? 'periodic', autoBootstrap: id === 1, authenticator: options.authenticator ?? 'AllowAllAuthenticator' }),
     );
     const logPath = join(dir, 'node.log');
     let child: ChildProcess | undefined;

@@ -128,6 +128,85 @@ export function partitionKeyOf(rows: { column_name: string; kind: string; positi
   return `(${columns.join(', ')})`;
 }
 
+/**
+ * CQL's reserved words (Cassandra 5.0's org/apache/cassandra/cql3/reserved_keywords.txt): unquoted, they
+ * cannot name a keyspace or table, and the server's answer ("no viable alternative at input 'select'")
+ * does not say so.
+ */
+const CQL_RESERVED_WORDS = new Set(
+  ('ADD ALLOW ALTER AND APPLY ASC AUTHORIZE BATCH BEGIN BY COLUMNFAMILY CREATE DELETE DESC DESCRIBE DROP ENTRIES EXECUTE FROM FULL ' +
+    'GRANT IF IN INDEX INFINITY INSERT INTO IS KEYSPACE LIMIT MATERIALIZED MODIFY NAN NORECURSIVE NOT NULL OF ON OR ORDER PRIMARY ' +
+    'RENAME REVOKE SCHEMA SELECT SET TABLE TO TOKEN TRUNCATE UNLOGGED UPDATE USE USING VIEW WHERE WITH').split(' '),
+);
+
+/** The flag whose value is a CQL reserved word, as one line; undefined when both names can be used unquoted. */
+export function toReservedWordProblem(keyspace: string, table: string): string | undefined {
+  for (const [flag, name] of [['keyspace', keyspace], ['table', table]]) {
+    if (CQL_RESERVED_WORDS.has(name.toUpperCase())) return `--cassandra.${flag} ${name}: "${name}" is a CQL reserved word and cannot name a ${flag}; choose another name`;
+  }
+  return undefined;
+}
+
+/**
+ * How Cassandra stores an unquoted name: folded to lower case (CREATE KEYSPACE MyLab makes `mylab`), so
+ * system_schema must be asked for the folded one.
+ */
+export function toStoredName(name: string): string {
+  return name.toLowerCase();
+}
+
+/** The per-host errors of a NoHostAvailableError, or the error itself as the only one. */
+function innerErrorsOf(err: unknown): unknown[] {
+  const e = err as { name?: string; innerErrors?: Record<string, unknown> | null } | undefined;
+  if (e?.name === 'NoHostAvailableError') return Object.values(e.innerErrors ?? {});
+  return [err];
+}
+
+/**
+ * Whether no contact point resolved to an address (the driver tried no host). Like a refusal it will not
+ * change by waiting a few seconds, so `pitower load` says so at once; the daemon still retries it (DNS may
+ * come up after it at boot).
+ */
+export function isUnresolved(err: unknown): boolean {
+  const e = err as { name?: string; innerErrors?: Record<string, unknown> | null } | undefined;
+  return e?.name === 'NoHostAvailableError' && Object.keys(e.innerErrors ?? {}).length === 0;
+}
+
+/**
+ * Why a connect attempt (the driver's connect, before any statement) cannot succeed however long it is
+ * retried, as one line naming what to change; undefined when waiting may help (a node starting, a timeout).
+ * - AuthenticationError: the cluster runs PasswordAuthenticator (pitower load sends no credentials);
+ * - ArgumentError: the driver rejected the configuration, in practice --cassandra.local-dc naming a data
+ *   centre the cluster does not have.
+ */
+export function toConnectConfigProblem(err: unknown, config: Pick<CassandraConfig, 'contactPoints' | 'localDc'>): string | undefined {
+  const target = config.contactPoints.join(',');
+  const inner = innerErrorsOf(err) as { name?: string }[];
+  const auth = inner.find((ie) => ie?.name === 'AuthenticationError');
+  if (auth) {
+    return (
+      `cassandra ${target} refused the connection: authentication failed (${errorMessage(auth).split('\n')[0].trim()}); ` +
+      'pitower load connects without credentials: use a cluster with authenticator: AllowAllAuthenticator'
+    );
+  }
+  const argument = inner.find((ie) => ie?.name === 'ArgumentError');
+  if (argument) return `--cassandra.local-dc ${config.localDc}: cassandra ${target}: ${errorMessage(argument).split('\n')[0].trim()}`;
+  return undefined;
+}
+
+/**
+ * A schema statement the server refused to run (a syntax or invalid-request error, say), as the end of one
+ * line ("rejected CREATE TABLE ...: <why> (check <flags>)"); undefined for errors that are not the server's
+ * verdict on the CQL (a timeout, a lost connection: those stay connection problems).
+ */
+export function toSchemaProblem(err: unknown, statement: string, flags: string): string | undefined {
+  const e = err as { name?: string; code?: number } | undefined;
+  const c = types.responseErrorCodes;
+  const verdicts: number[] = [c.syntaxError, c.invalid, c.configError, c.unauthorized, c.alreadyExists];
+  if (e?.name !== 'ResponseError' || e.code === undefined || !verdicts.includes(e.code)) return undefined;
+  return `rejected ${statement}: ${errorMessage(err).split('\n')[0].trim()} (check ${flags})`;
+}
+
 /** What an audit read at each consistency level can prove, for the summary. */
 export const AUDIT_LEVEL_NOTES: Record<'all' | 'quorum' | 'one', string> = {
   all: 'every replica answered: a missing reading is lost',
@@ -164,15 +243,33 @@ export function createCassandraBackend(config: CassandraConfig, connectTimeoutSe
     async connect(deadlineMs) {
       if (closed) client = createClient();
       closed = false;
+      const reserved = toReservedWordProblem(config.keyspace, config.table);
+      if (reserved) throw new PitowerConfigError(reserved);
+      const schemaStep = async (statement: string, flags: string, run: () => Promise<unknown>): Promise<void> => {
+        try {
+          await run();
+        } catch (err) {
+          const problem = toSchemaProblem(err, statement, flags);
+          throw problem ? new PitowerConfigError(`cassandra ${target} ${problem}`, { cause: err }) : err;
+        }
+      };
       try {
-        // Every contact point refusing (the driver's NoHostAvailableError lists each) fails at once.
-        await retryUntil(() => withDeadline(client.connect(), deadlineMs, `no answer from ${target}`), { deadlineMs, retriable: (err) => !refusedHosts(err) });
-        await client.execute(toCreateKeyspaceCql(config.keyspace, config.replicationFactor));
-        await client.execute(toCreateTableCql(config.keyspace, config.table, config.partitionKey));
+        // Every contact point refusing (the driver's NoHostAvailableError lists each) fails at once, and so
+        // does an answer that will not change by waiting (bad credentials, an unknown data centre).
+        await retryUntil(() => withDeadline(client.connect(), deadlineMs, `no answer from ${target}`), {
+          deadlineMs,
+          retriable: (err) => !refusedHosts(err) && !isUnresolved(err) && toConnectConfigProblem(err, config) === undefined,
+        });
+        await schemaStep(`CREATE KEYSPACE ${config.keyspace}`, '--cassandra.keyspace, --cassandra.replication-factor', () =>
+          client.execute(toCreateKeyspaceCql(config.keyspace, config.replicationFactor)),
+        );
+        await schemaStep(`CREATE TABLE ${config.keyspace}.${config.table}`, '--cassandra.table', () =>
+          client.execute(toCreateTableCql(config.keyspace, config.table, config.partitionKey)),
+        );
         // CREATE TABLE IF NOT EXISTS keeps a table made with another key: writing there would test the wrong design.
         const columns = await client.execute(
           'SELECT column_name, kind, position FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?',
-          [config.keyspace, config.table],
+          [toStoredName(config.keyspace), toStoredName(config.table)],
         );
         const existing = partitionKeyOf(columns.rows.map((r) => ({ column_name: String(r.column_name), kind: String(r.kind), position: Number(r.position) })));
         if (existing !== config.partitionKey) {
@@ -183,6 +280,13 @@ export function createCassandraBackend(config: CassandraConfig, connectTimeoutSe
         }
       } catch (err) {
         if (err instanceof PitowerConfigError) throw err;
+        const problem = toConnectConfigProblem(err, config);
+        if (problem) throw new PitowerConfigError(problem, { cause: err });
+        if (isUnresolved(err)) {
+          // Carried as the refusal it is (ENOTFOUND, see refusedHosts): reported as not retried.
+          const cause = Object.assign(new Error(errorMessage(err)), { code: 'ENOTFOUND', cause: err });
+          throw new PitowerConnectionError(`cassandra ${target} (dc ${config.localDc}): no contact point resolves to an address (${errorMessage(err).split('\n')[0].trim()})`, { cause });
+        }
         throw new PitowerConnectionError(`cassandra ${target} (dc ${config.localDc}): ${describeCassandraError(err)}`, { cause: err });
       }
     },
