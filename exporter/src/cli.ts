@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerDiagnoseCommand } from './commands/diagnose';
 import { registerExporterCommand } from './commands/exporter';
 import { registerLoadCommand } from './commands/load';
+import { registerSinkCommand } from './commands/sink';
 import { PitowerConfigError, PitowerConnectionError, errorMessage } from './errors';
 import { VERSION } from './version';
 
@@ -17,6 +18,7 @@ export function createProgram(): Command {
   registerExporterCommand(program);
   registerLoadCommand(program);
   registerDiagnoseCommand(program);
+  registerSinkCommand(program);
   return program;
 }
 
@@ -32,7 +34,7 @@ export async function main(argv: string[]): Promise<boolean> {
   const program = createProgram();
   try {
     await program.parseAsync(argv);
-    return program.args[0] === 'exporter';
+    return program.args[0] === 'exporter' || program.args[0] === 'sink';
   } catch (err) {
     process.exitCode = exitCodeFor(err);
     return false;

@@ -18,6 +18,7 @@ const RANK: Record<string, number> = {
   kafka: 4,
   load: 4,
   diagnosis: 4,
+  sink: 5,
   http: 5,
   commands: 6,
   cli: 7,

@@ -51,15 +51,24 @@ export const KAFKA_SECURITY_SCHEMA = {
 
 export type KafkaSecurityValues = Values<typeof KAFKA_SECURITY_SCHEMA>;
 
-/** The flags under `prefix` ('' or 'load.'); the environment variables get PITOWER_LOAD_ under 'load.'. */
-export function kafkaSecuritySchema(prefix: '' | 'load.'): typeof KAFKA_SECURITY_SCHEMA {
+/** Where the TLS/SASL flags stand: the collector's ('' ), the daemon's load generator's, the daemon's sink's. */
+export type SecurityPrefix = '' | 'load.' | 'sink.';
+
+/** `PITOWER_KAFKA_...` under '', `PITOWER_LOAD_KAFKA_...` under 'load.', `PITOWER_SINK_KAFKA_...` under 'sink.'. */
+export function securityEnv(name: string, prefix: SecurityPrefix): string {
+  return prefix === '' ? name : name.replace(/^PITOWER_/, `PITOWER_${prefix.slice(0, -1).toUpperCase()}_`);
+}
+
+/** The flags under `prefix`, their environment variables named by securityEnv. */
+export function kafkaSecuritySchema(prefix: SecurityPrefix): typeof KAFKA_SECURITY_SCHEMA {
   if (prefix === '') return KAFKA_SECURITY_SCHEMA;
-  const schema = prefixSchema(KAFKA_SECURITY_SCHEMA, prefix, (name) => name.replace(/^PITOWER_/, 'PITOWER_LOAD_'));
-  return { ...schema, saslPassword: { ...schema.saslPassword, help: 'SASL password (prefer $PITOWER_LOAD_KAFKA_SASL_PASSWORD or --load.sasl.password-file: argv is visible to other users)' } };
+  const schema = prefixSchema(KAFKA_SECURITY_SCHEMA, prefix, (name) => securityEnv(name, prefix));
+  const env = securityEnv('PITOWER_KAFKA_SASL_PASSWORD', prefix);
+  return { ...schema, saslPassword: { ...schema.saslPassword, help: `SASL password (prefer $${env} or --${prefix}sasl.password-file: argv is visible to other users)` } };
 }
 
 /** The flags given that only mean something for a Kafka target (refused with another backend). */
-export function givenSecurityFlags(values: KafkaSecurityValues, prefix: '' | 'load.'): string[] {
+export function givenSecurityFlags(values: KafkaSecurityValues, prefix: SecurityPrefix): string[] {
   const given: Array<[boolean, string]> = [
     [values.tlsEnabled, 'tls.enabled'],
     [values.tlsCaFile !== undefined, 'tls.ca-file'],
@@ -74,7 +83,7 @@ export function givenSecurityFlags(values: KafkaSecurityValues, prefix: '' | 'lo
 }
 
 /** Resolved values -> TLS and SASL settings, reading the certificate and password files. Errors name the flag. */
-export function toKafkaSecurity(values: KafkaSecurityValues, prefix: '' | 'load.' = ''): KafkaSecurity {
+export function toKafkaSecurity(values: KafkaSecurityValues, prefix: SecurityPrefix = ''): KafkaSecurity {
   const flag = (name: string) => `--${prefix}${name}`;
   const security: KafkaSecurity = {};
   const files: Array<[string | undefined, string]> = [
@@ -96,7 +105,7 @@ export function toKafkaSecurity(values: KafkaSecurityValues, prefix: '' | 'load.
   if (values.saslEnabled) {
     const username = values.saslUsername;
     if (!username) throw new PitowerConfigError(`${flag('sasl.username')} is required with ${flag('sasl.enabled')}`);
-    const env = prefix === '' ? 'PITOWER_KAFKA_SASL_PASSWORD' : 'PITOWER_LOAD_KAFKA_SASL_PASSWORD';
+    const env = securityEnv('PITOWER_KAFKA_SASL_PASSWORD', prefix);
     const password = readPassword(values.saslPasswordFile, flag('sasl.password-file'), values.saslPassword, 'kafka-sasl-password');
     if (!password) {
       throw new PitowerConfigError(

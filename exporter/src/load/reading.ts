@@ -99,6 +99,21 @@ export function parseReadingJson(text: string): Pick<Reading, 'producer' | 'seq'
   }
 }
 
+/** A whole reading from its wire form (the Kafka sink); undefined for anything else (never throws). */
+export function parseReading(text: string): Reading | undefined {
+  let v: Partial<Reading>;
+  try {
+    v = JSON.parse(text) as Partial<Reading>;
+  } catch {
+    return undefined;
+  }
+  if (v === null || typeof v !== 'object') return undefined;
+  const { producer, seq, host, location, timestamp_ms, note, value_celsius } = v;
+  if (typeof producer !== 'string' || producer === '' || typeof host !== 'string' || typeof location !== 'string' || typeof note !== 'string') return undefined;
+  if (!Number.isSafeInteger(seq) || (seq as number) < 0 || !Number.isSafeInteger(timestamp_ms) || typeof value_celsius !== 'number' || !Number.isFinite(value_celsius)) return undefined;
+  return { producer, seq: seq as number, host, location, timestamp_ms: timestamp_ms as number, note, value_celsius };
+}
+
 /** A run's producer id: host, pid and start time, unique enough to tell runs apart in one table or topic. */
 export function createProducerId(host: string, startMs: number, pid: number = process.pid): string {
   return `${host}-${pid}-${startMs.toString(36)}`;

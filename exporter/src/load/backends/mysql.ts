@@ -7,7 +7,8 @@ import type { Reading } from '../reading';
 import { retryUntil } from '../../retry';
 import { classifyCommonError, refusedHosts, type Backend, type ErrorReason } from './backend';
 
-type MysqlConfig = NonNullable<LoadConfig['mysql']>;
+/** The load generator's MySQL settings; `idempotent` (the Kafka sink's table) keys the table on (producer, seq). */
+type MysqlConfig = NonNullable<LoadConfig['mysql']> & { idempotent?: boolean };
 
 export const READING_COLUMNS = ['producer', 'seq', 'host', 'location', 'timestamp_ms', 'note', 'value_celsius'] as const;
 
@@ -22,10 +23,27 @@ export function toCreateTableSql(table: string): string {
   );
 }
 
-/** `INSERT INTO t (cols) VALUES (?,...),(?,...)` for `rows` rows. */
-export function toInsertSql(table: string, rows: number): string {
+/**
+ * DDL of an idempotent readings table (the Kafka sink's): (producer, seq) is the primary key, so a reading
+ * delivered again (a restart, a rebalance) is the same row.
+ */
+export function toCreateIdempotentTableSql(table: string): string {
+  return (
+    `CREATE TABLE IF NOT EXISTS \`${table}\` (` +
+    'producer VARCHAR(96) NOT NULL, seq BIGINT UNSIGNED NOT NULL, host VARCHAR(64) NOT NULL, ' +
+    'location VARCHAR(64) NOT NULL, timestamp_ms BIGINT NOT NULL, note VARCHAR(255) NOT NULL, ' +
+    'value_celsius DOUBLE NOT NULL, PRIMARY KEY (producer, seq)) ENGINE=InnoDB'
+  );
+}
+
+/**
+ * `INSERT INTO t (cols) VALUES (?,...),(?,...)` for `rows` rows; `idempotent`: a row whose (producer, seq)
+ * exists is left as it is (ON DUPLICATE KEY UPDATE of nothing: no warning, unlike INSERT IGNORE's).
+ */
+export function toInsertSql(table: string, rows: number, idempotent = false): string {
   const row = `(${READING_COLUMNS.map(() => '?').join(',')})`;
-  return `INSERT INTO \`${table}\` (${READING_COLUMNS.join(',')}) VALUES ${Array(rows).fill(row).join(',')}`;
+  const sql = `INSERT INTO \`${table}\` (${READING_COLUMNS.join(',')}) VALUES ${Array(rows).fill(row).join(',')}`;
+  return idempotent ? `${sql} ON DUPLICATE KEY UPDATE seq = seq` : sql;
 }
 
 /** Flat parameter list for toInsertSql. */
@@ -128,7 +146,7 @@ export function createMysqlBackend(config: MysqlConfig): Backend {
 
   const sqlFor = (rows: number) => {
     let sql = insertSql.get(rows);
-    if (!sql) insertSql.set(rows, (sql = toInsertSql(config.table, rows)));
+    if (!sql) insertSql.set(rows, (sql = toInsertSql(config.table, rows, config.idempotent)));
     return sql;
   };
 
@@ -145,7 +163,7 @@ export function createMysqlBackend(config: MysqlConfig): Backend {
           retriable: (err) => !refusedHosts(err) && (classifyMysqlError(err) === 'connection' || classifyMysqlError(err) === 'timeout'),
         });
         try {
-          await conn.query(toCreateTableSql(config.table));
+          await conn.query(config.idempotent ? toCreateIdempotentTableSql(config.table) : toCreateTableSql(config.table));
         } finally {
           await conn.end().catch(() => conn.destroy());
         }
