@@ -82,7 +82,8 @@ export function startDaemonCommand(
 /** Sends SIGTERM and resolves with the exit code and how long the exit took. */
 export function stopDaemon(handle: DaemonHandle, signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; ms: number }> {
   return new Promise((resolve) => {
-    if (handle.child.exitCode !== null) return resolve({ code: handle.child.exitCode, ms: 0 });
+    // already gone: exited (exitCode) or killed by a signal (signalCode; exitCode stays null then)
+    if (handle.child.exitCode !== null || handle.child.signalCode !== null) return resolve({ code: handle.child.exitCode, ms: 0 });
     const started = Date.now();
     handle.child.once('exit', (code) => resolve({ code, ms: Date.now() - started }));
     handle.child.kill(signal);
