@@ -6,7 +6,8 @@
 #   a JDK and Maven (the real Kafka lab: Apache Kafka's jars come from Maven Central, test/lab/kafka.ts), Go
 #   (kafka_exporter, the peer built from ../shared/peers), qemu-user-static and mmdebstrap (the exporter on
 #   emulated arm64/armhf: test/lab/arm-roots.sh unpacks Debian's ARM C libraries and Node into a cache, adding
-#   no foreign architecture to this machine's dpkg) and systemd's systemd-analyze (the .deb's unit is verified).
+#   no foreign architecture to this machine's dpkg), systemd's systemd-analyze (the .deb's unit is verified) and
+#   mosquitto (the MQTT backend's broker, started by test/support/mosquitto.ts on its own port).
 # Idempotent: a machine that has everything runs no apt command at all. Nothing it installs is left running
 # or enabled (see below). About 700 MB on disk and 2-4 minutes the first time on a fresh Debian 12.
 set -euo pipefail
@@ -33,6 +34,8 @@ declare -A NEED=(
   [qemu-arm-static]=qemu-user-static
   [mmdebstrap]=mmdebstrap
   [systemd-analyze]=systemd
+  [mosquitto]=mosquitto
+  [mosquitto_passwd]=mosquitto
 )
 missing=()
 for cmd in "${!NEED[@]}"; do

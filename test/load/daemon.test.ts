@@ -12,6 +12,7 @@ import { addOptions, optionSource } from '../../exporter/src/config/options';
 import { createExporter } from '../../exporter/src/http/server';
 import { startDaemon as startExporterProcess, stopDaemon } from '../support/exporter-process';
 import { MARIADB_PASSWORD, startMariaDb, type MariaDb } from '../support/mariadb';
+import { startMosquitto } from '../support/mosquitto';
 
 let db: MariaDb;
 const apps: FastifyInstance[] = [];
@@ -101,6 +102,27 @@ describe('load > daemon module', () => {
     }
     await waitFor(async () => sample(await metrics(app), 'pitower_load_transactions_total{') === 50, 30000);
     expect(Number((await db.query<{ n: number }>('SELECT COUNT(*) n FROM daemon_down.reading'))[0].n)).toBe(50);
+  }, 45000);
+
+  test('MQTT: a finished audited run on /metrics; a wrong password is counted as auth and retried', async () => {
+    const broker = await startMosquitto({ users: { lab: 'lab-pw' } });
+    try {
+      const mqtt = ['--load.backend', 'mqtt', '--load.mqtt.url', broker.url(), '--load.mqtt.username', 'lab', '--load.host', 'pi-d'];
+      const app = await startDaemon([...mqtt, '--load.mqtt.password', 'lab-pw', '--load.count', '200', '--load.audit']);
+      await waitFor(async () => (await metrics(app)).includes('pitower_load_audit_lost_readings{'), 20000);
+      const text = await metrics(app);
+      const target = `${broker.url()}/pitower/pi-d/temperature`;
+      expect(sample(text, `pitower_load_transactions_total{backend="mqtt",target="${target}"}`)).toBe(200);
+      expect(sample(text, 'pitower_load_audit_found_readings{backend="mqtt"}')).toBe(200);
+      expect(sample(text, 'pitower_load_audit_lost_readings{backend="mqtt"}')).toBe(0);
+      expect(text).toContain(`pitower_load_info{backend="mqtt",target="${target}",loop="closed",mode="",acks="qos1",compression="",topic="pitower/pi-d/temperature",`);
+      const denied = await startDaemon([...mqtt, '--load.mqtt.password', 'wrong', '--load.count', '5']);
+      await waitFor(async () => sample(await metrics(denied), 'pitower_load_errors_total{backend="mqtt",reason="auth"}') >= 2, 10000);
+      expect(sample(await metrics(denied), 'pitower_load_transactions_total{')).toBe(0);
+    } finally {
+      await Promise.all(apps.splice(0).map((a) => a.close()));
+      await broker.destroy();
+    }
   }, 45000);
 
   test('open loop without an end: target rate exported, stops promptly on close', async () => {

@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection, type Connection } from 'mysql2/promise';
-import { freePort } from './server-process';
+import { destroyOnce, freePort, startOrDestroy, stopChild } from './server-process';
 
 export const MARIADB_USER = 'pitower';
 export const MARIADB_PASSWORD = 'pitower-test-pw';
@@ -124,15 +124,7 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
   async function stop(): Promise<void> {
     const proc = child;
     child = undefined;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      const kill = setTimeout(() => proc.kill('SIGKILL'), 20000);
-      proc.once('exit', () => {
-        clearTimeout(kill);
-        resolve();
-      });
-      proc.kill('SIGTERM');
-    });
+    await stopChild(proc, 20000);
   }
 
   async function rootConnection(database?: string): Promise<Connection> {
@@ -149,7 +141,6 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
     }
   }
 
-  let destroyed = false;
   const db: MariaDb = {
     port,
     socket,
@@ -167,18 +158,7 @@ export async function startMariaDb(options: MariaDbOptions = {}): Promise<MariaD
     query,
     stop,
     start,
-    async destroy() {
-      if (destroyed) return;
-      destroyed = true;
-      await stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    destroy: destroyOnce(stop, dir),
   };
-  try {
-    await start();
-  } catch (err) {
-    await db.destroy();
-    throw err;
-  }
-  return db;
+  return startOrDestroy(db);
 }

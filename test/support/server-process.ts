@@ -4,6 +4,7 @@
  * and, as a last resort, when the test process exits.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 
 export interface LaunchOptions {
@@ -46,6 +47,41 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** SIGTERM, then SIGKILL after `killAfterMs`; resolves once `proc` has exited (at once when it had, or is undefined). */
+export function stopChild(proc: ChildProcess | undefined, killAfterMs: number): Promise<void> {
+  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const kill = setTimeout(() => proc.kill('SIGKILL'), killAfterMs);
+    proc.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    proc.kill('SIGTERM');
+  });
+}
+
+/** A `destroy()` for a server in a temp dir: stops it and removes `dir`, once (later calls do nothing). */
+export function destroyOnce(stop: () => Promise<void>, dir: string): () => Promise<void> {
+  let destroyed = false;
+  return async () => {
+    if (destroyed) return;
+    destroyed = true;
+    await stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+}
+
+/** Starts `server`; when that fails, destroys it (no process or temp dir is left) and rethrows. */
+export async function startOrDestroy<T extends { start(): Promise<void>; destroy(): Promise<void> }>(server: T): Promise<T> {
+  try {
+    await server.start();
+  } catch (err) {
+    await server.destroy();
+    throw err;
+  }
+  return server;
 }
 
 class PortInUseError extends Error {}

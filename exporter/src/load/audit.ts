@@ -16,6 +16,8 @@ export interface AuditResult {
   /** Cassandra: the consistency level the read-back used (the weakest, when replicas were down), and what it proves. */
   readAt?: 'all' | 'quorum' | 'one';
   readAtNote?: string;
+  /** What the figures can prove when `lost` is not a broken guarantee (MQTT QoS 0: at most once). */
+  note?: string;
 }
 
 /** A growable bitset of sequence numbers (seq counts from 0 within a run, so a bitset is compact). */

@@ -1,7 +1,10 @@
 import { Command } from 'commander';
 import { addOptions, optionSource, resolveSchema, specsOf } from '../config/options';
 import { PitowerConfigError } from '../errors';
-import { loadSchema, parseMysqlUrl, redactUrl, toLoadConfig } from './options';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadSchema, parseMqttUrl, parseMysqlUrl, redactUrl, toLoadConfig, toMqttTopic } from './options';
 
 function configFrom(args: string[], prefix: '' | 'load.' = '', env: NodeJS.ProcessEnv = {}) {
   const schema = loadSchema(prefix);
@@ -76,8 +79,73 @@ describe('load > options', () => {
     expect(c.cassandra).toEqual({ contactPoints: ['pi1', 'pi2:9043'], localDc: 'datacenter1', keyspace: 'pitower', table: 'reading', replicationFactor: 1, partitionKey: 'location', consistency: 'quorum' });
   });
 
+  test('mqtt: defaults (QoS 1, the per-host topic), credentials, TLS', () => {
+    expect(configFrom(['--backend', 'mqtt', '--mqtt.url', 'mqtt://broker', '--host', 'pi-7']).mqtt).toEqual({
+      url: 'mqtt://broker:1883',
+      host: 'broker',
+      port: 1883,
+      tls: false,
+      qos: 1,
+      topic: 'pitower/pi-7/temperature',
+      username: undefined,
+      password: undefined,
+      ca: undefined,
+      insecureSkipTlsVerify: false,
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'pitower-mqtt-options-'));
+    writeFileSync(join(dir, 'ca.crt'), 'PEM');
+    writeFileSync(join(dir, 'pw'), 'from-file\n');
+    const secure = configFrom(
+      ['--backend', 'mqtt', '--mqtt.url', 'mqtts://b', '--mqtt.qos', '0', '--mqtt.topic', 'lab/{host}', '--host', 'pi1', '--mqtt.username', 'lab', '--mqtt.ca-file', join(dir, 'ca.crt')],
+      '',
+      { MQTT_PASSWORD: 'from-env' },
+    ).mqtt;
+    expect(secure).toMatchObject({ url: 'mqtts://b:8883', port: 8883, tls: true, qos: 0, topic: 'lab/pi1', username: 'lab', password: 'from-env', ca: 'PEM' });
+    const daemon = configFrom(['--load.backend', 'mqtt', '--load.mqtt.url', 'mqtt://b:1884', '--load.mqtt.username', 'lab', '--load.mqtt.password-file', join(dir, 'pw')], 'load.', { MQTT_PASSWORD: 'from-env' });
+    expect(daemon.mqtt).toMatchObject({ port: 1884, password: 'from-file' });
+  });
+
   test.each([
-    [[], '--backend is required (one of null, mysql, kafka, cassandra)'],
+    [['--backend', 'mqtt'], '--mqtt.url is required with --backend mqtt'],
+    [['--backend', 'mqtt', '--mqtt.url', 'http://b'], '--mqtt.url: "http://b": scheme must be mqtt:// or mqtts://'],
+    [['--backend', 'mqtt', '--mqtt.url', 'mqtt://u:pw@b'], '--mqtt.url: "mqtt://u@b": give the user with --mqtt.username and the password with --mqtt.password-file or $MQTT_PASSWORD, not in the URL'],
+    [['--backend', 'mqtt', '--mqtt.url', 'mqtt://b/topic'], '--mqtt.url: "mqtt://b/topic": a broker URL has no path (the topic is --mqtt.topic)'],
+    [['--backend', 'mqtt', '--mqtt.url', 'mqtt://b', '--mqtt.topic', 'lab/#'], '--mqtt.topic: "lab/#" contains an MQTT wildcard (+, #) or NUL: a topic to publish to cannot'],
+    [['--backend', 'mqtt', '--mqtt.url', 'mqtt://b', '--mqtt.ca-file', '/x'], '--mqtt.ca-file needs an mqtts:// --mqtt.url (got mqtt://b:1883)'],
+    [['--backend', 'mqtt', '--mqtt.url', 'mqtt://b', '--mqtt.insecure-skip-tls-verify'], '--mqtt.insecure-skip-tls-verify needs an mqtts:// --mqtt.url (got mqtt://b:1883)'],
+    [['--backend', 'mqtt', '--mqtt.url', 'mqtts://b', '--mqtt.ca-file', '/nonexistent/ca'], '--mqtt.ca-file /nonexistent/ca: cannot read: no such file'],
+    [['--backend', 'mqtt', '--mqtt.url', 'mqtt://b', '--mqtt.password', 'pw'], '--mqtt.password needs --mqtt.username (MQTT sends no password without a username)'],
+    [['--backend', 'mqtt', '--mqtt.url', 'mqtt://b', '--tls.enabled'], '--tls.enabled is for --backend kafka, not mqtt'],
+  ])('mqtt %j -> %s', (args, message) => {
+    expect(() => configFrom(args as string[])).toThrow(new PitowerConfigError(message));
+  });
+
+  test.each([
+    ['mqtt://broker', { url: 'mqtt://broker:1883', host: 'broker', port: 1883, tls: false }],
+    ['mqtts://broker', { url: 'mqtts://broker:8883', host: 'broker', port: 8883, tls: true }],
+    ['mqtts://[::1]:8884/', { url: 'mqtts://[::1]:8884', host: '::1', port: 8884, tls: true }],
+  ])('parseMqttUrl %s', (raw, expected) => {
+    expect(parseMqttUrl(raw)).toEqual(expected);
+  });
+
+  test.each([
+    ['pitower/{host}/temperature', 'pi-7', 'pitower/pi-7/temperature'],
+    ['{host}/{host}', 'a', 'a/a'],
+    ['fixed/topic', 'pi-7', 'fixed/topic'],
+  ])('toMqttTopic %s with %s -> %s', (template, host, topic) => {
+    expect(toMqttTopic(template, host)).toBe(topic);
+  });
+
+  test.each([
+    ['', 'pi', 'the topic is empty'],
+    ['{host}', '', 'the topic is empty'],
+    ['a/{host}', 'pi+1', '"a/pi+1" contains an MQTT wildcard (+, #) or NUL: a topic to publish to cannot'],
+  ])('toMqttTopic %j with %j throws %s', (template, host, message) => {
+    expect(() => toMqttTopic(template, host)).toThrow(message);
+  });
+
+  test.each([
+    [[], '--backend is required (one of null, mysql, kafka, cassandra, mqtt)'],
     [['--backend', 'mysql'], '--mysql.url is required with --backend mysql'],
     [['--backend', 'mysql', '--mysql.url', 'postgres://a@b/c'], '--mysql.url: "postgres://a@b/c": scheme must be mysql://'],
     [['--backend', 'mysql', '--mysql.url', 'mysql://a:secret@b/'], '--mysql.url: "mysql://a@b/": no database (mysql://user@host:3306/database)'],

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { choice, list, prefixSchema, readPassword, text, toggle, value, type Values } from '../config/options';
+import { choice, list, prefixSchema, readPassword, readSmallFile, text, toggle, value, type Values } from '../config/options';
 import { parseDuration, parseHostPort, parseInteger, parseNumber, positiveDuration } from '../config/parse';
 import { KAFKA_SECURITY_SCHEMA, givenSecurityFlags, kafkaSecuritySchema, toKafkaSecurity, type KafkaSecurity } from '../kafka-client/security';
 import { PitowerConfigError, errorMessage } from '../errors';
@@ -8,6 +8,8 @@ import { BACKEND_NAMES, type BackendName } from './backends/backend';
 export const CASSANDRA_CONSISTENCIES = ['any', 'one', 'two', 'three', 'quorum', 'all', 'local_quorum', 'each_quorum', 'local_one'] as const;
 export const CASSANDRA_PARTITION_KEYS = ['location', 'location-date'] as const;
 export const KAFKA_CLIENTS = ['kafkajs', 'rdkafka'] as const;
+export const MQTT_QOS_LEVELS = ['0', '1'] as const;
+export const DEFAULT_MQTT_TOPIC = 'pitower/{host}/temperature';
 
 /**
  * The one option table of the load generator, shared by `pitower load` (flags as written) and
@@ -15,7 +17,7 @@ export const KAFKA_CLIENTS = ['kafkajs', 'rdkafka'] as const;
  * options only `pitower load` has are in commands/load.ts.
  */
 const LOAD_SCHEMA = {
-  backend: choice({ flag: 'backend', arg: '<name>', help: 'target to load: null (no I/O), mysql, kafka or cassandra', choices: BACKEND_NAMES }),
+  backend: choice({ flag: 'backend', arg: '<name>', help: 'target to load: null (no I/O), mysql, kafka, cassandra or mqtt', choices: BACKEND_NAMES }),
   concurrency: value({ flag: 'concurrency', arg: '<n>', help: 'writes in flight at once (closed loop: the number of "threads")', default: '4', parse: (r) => parseInteger(r, 1, 10000) }),
   rate: value({
     flag: 'rate',
@@ -100,6 +102,26 @@ const LOAD_SCHEMA = {
     choices: CASSANDRA_PARTITION_KEYS,
   }),
   cassandraConsistency: choice({ flag: 'cassandra.consistency', arg: '<level>', help: 'consistency level of the inserts', default: 'local_one', choices: CASSANDRA_CONSISTENCIES }),
+  // MQTT
+  mqttUrl: text({ flag: 'mqtt.url', arg: '<url>', help: 'MQTT broker: mqtt://host[:1883] or mqtts://host[:8883] (TLS)' }),
+  mqttQos: choice({
+    flag: 'mqtt.qos',
+    arg: '<qos>',
+    help: 'mqtt QoS of the publishes: 1 (acknowledged at the broker\'s PUBACK) or 0 (acknowledged once written to the socket: at most once)',
+    default: '1',
+    choices: MQTT_QOS_LEVELS,
+  }),
+  mqttTopic: text({ flag: 'mqtt.topic', arg: '<template>', help: 'mqtt topic of the readings; {host} is replaced by --host', default: DEFAULT_MQTT_TOPIC }),
+  mqttUsername: text({ flag: 'mqtt.username', arg: '<name>', help: 'MQTT username' }),
+  mqttPasswordFile: text({
+    flag: 'mqtt.password-file',
+    arg: '<path>',
+    help: 'file holding the MQTT password (trailing newline ignored); without any password source, the systemd credential mqtt-password is used',
+    env: 'MQTT_PASSWORD_FILE',
+  }),
+  mqttPassword: text({ flag: 'mqtt.password', arg: '<password>', help: 'MQTT password (visible in ps: prefer $MQTT_PASSWORD or a password file)', env: 'MQTT_PASSWORD' }),
+  mqttCaFile: text({ flag: 'mqtt.ca-file', arg: '<path>', help: 'PEM CA bundle that signed the broker\'s certificate (mqtts://; default: the system CAs)' }),
+  mqttInsecureSkipTlsVerify: toggle({ flag: 'mqtt.insecure-skip-tls-verify', help: 'mqtts:// without checking the broker\'s certificate (tests only)' }),
 };
 
 export type LoadSchema = typeof LOAD_SCHEMA & typeof KAFKA_SECURITY_SCHEMA;
@@ -151,6 +173,21 @@ export interface LoadConfig {
     partitionKey: (typeof CASSANDRA_PARTITION_KEYS)[number];
     consistency: (typeof CASSANDRA_CONSISTENCIES)[number];
   };
+  mqtt?: {
+    /** mqtt://host:port or mqtts://host:port, without credentials. */
+    url: string;
+    host: string;
+    port: number;
+    tls: boolean;
+    qos: 0 | 1;
+    /** The topic of this run's readings: --mqtt.topic with {host} replaced. */
+    topic: string;
+    username?: string;
+    password?: string;
+    /** PEM text of --mqtt.ca-file. */
+    ca?: string;
+    insecureSkipTlsVerify: boolean;
+  };
 }
 
 /** mysql://user[:password]@host[:port]/database -> parts; throws with the reason. */
@@ -173,6 +210,43 @@ export function parseMysqlUrl(raw: string): { host: string; port: number; user: 
     password: url.password ? decodeURIComponent(url.password) : undefined,
     database,
   };
+}
+
+/**
+ * mqtt://host[:port] or mqtts://host[:port] -> parts (port 1883, 8883 with TLS); throws with the reason.
+ * Credentials have their own flags: a URL carrying them is refused rather than half used.
+ *
+ *   mqtt://broker          -> { host: 'broker', port: 1883, tls: false, url: 'mqtt://broker:1883' }
+ *   mqtts://[::1]:8884     -> { host: '::1', port: 8884, tls: true, url: 'mqtts://[::1]:8884' }
+ */
+export function parseMqttUrl(raw: string): { url: string; host: string; port: number; tls: boolean } {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`"${redactUrl(raw)}" is not a URL like mqtt://host:1883 or mqtts://host:8883`);
+  }
+  if (url.protocol !== 'mqtt:' && url.protocol !== 'mqtts:') throw new Error(`"${redactUrl(raw)}": scheme must be mqtt:// or mqtts://`);
+  if (!url.hostname) throw new Error(`"${redactUrl(raw)}": no host`);
+  if (url.username || url.password) throw new Error(`"${redactUrl(raw)}": give the user with --mqtt.username and the password with --mqtt.password-file or $MQTT_PASSWORD, not in the URL`);
+  if ((url.pathname !== '' && url.pathname !== '/') || url.search || url.hash) throw new Error(`"${raw}": a broker URL has no path (the topic is --mqtt.topic)`);
+  const tls = url.protocol === 'mqtts:';
+  const port = url.port ? Number(url.port) : tls ? 8883 : 1883;
+  return { url: `${url.protocol}//${url.hostname}:${port}`, host: url.hostname.replace(/^\[|\]$/g, ''), port, tls };
+}
+
+/**
+ * The topic of a host's readings: `{host}` in the template replaced by the host. An empty topic and MQTT's
+ * wildcards (+, #) are refused: a publish to either is a protocol error and the broker drops the connection.
+ *
+ *   toMqttTopic('pitower/{host}/temperature', 'pi-7')  ->  'pitower/pi-7/temperature'
+ */
+export function toMqttTopic(template: string, host: string): string {
+  const topic = template.split('{host}').join(host);
+  if (topic === '') throw new Error('the topic is empty');
+  if (/[+#]/.test(topic) || topic.includes('\u0000')) throw new Error(`"${topic}" contains an MQTT wildcard (+, #) or NUL: a topic to publish to cannot`);
+  if (Buffer.byteLength(topic) > 65535) throw new Error('the topic is longer than 65535 bytes');
+  return topic;
 }
 
 /** The URL without its password, for messages. */
@@ -217,6 +291,7 @@ export function toLoadConfig(values: LoadValues, prefix: '' | 'load.', sysfs: st
       commitEvery: values.commitEvery,
     };
   }
+  if (backend === 'mqtt') config.mqtt = toMqttConfig(values, flag, config.host);
   if (backend !== 'kafka') {
     // TLS and SASL flags reach Kafka only: refused rather than silently ignored with another backend (a
     // password alone may come from the environment the unit sets for every backend).
@@ -250,4 +325,37 @@ export function toLoadConfig(values: LoadValues, prefix: '' | 'load.', sysfs: st
     };
   }
   return config;
+}
+
+/** The --mqtt.* values -> config.mqtt; every error is one line naming the flag. */
+function toMqttConfig(values: LoadValues, flag: (name: string) => string, host: string): NonNullable<LoadConfig['mqtt']> {
+  const raw = values.mqttUrl;
+  if (!raw) throw new PitowerConfigError(`${flag('mqtt.url')} is required with ${flag('backend')} mqtt`);
+  const named = <T>(name: string, fn: () => T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      throw err instanceof PitowerConfigError ? err : new PitowerConfigError(`${flag(name)}: ${errorMessage(err)}`);
+    }
+  };
+  const url = named('mqtt.url', () => parseMqttUrl(raw));
+  const topic = named('mqtt.topic', () => toMqttTopic(values.mqttTopic, host));
+  if (!url.tls) {
+    const tlsOnly = values.mqttCaFile !== undefined ? 'mqtt.ca-file' : values.mqttInsecureSkipTlsVerify ? 'mqtt.insecure-skip-tls-verify' : undefined;
+    if (tlsOnly) throw new PitowerConfigError(`${flag(tlsOnly)} needs an mqtts:// ${flag('mqtt.url')} (got ${url.url})`);
+  }
+  const username = values.mqttUsername;
+  const password = readPassword(values.mqttPasswordFile, flag('mqtt.password-file'), values.mqttPassword, 'mqtt-password');
+  if (password !== undefined && !username && (values.mqttPasswordFile !== undefined || values.mqttPassword !== undefined)) {
+    throw new PitowerConfigError(`${flag(values.mqttPasswordFile !== undefined ? 'mqtt.password-file' : 'mqtt.password')} needs ${flag('mqtt.username')} (MQTT sends no password without a username)`);
+  }
+  return {
+    ...url,
+    qos: values.mqttQos === '1' ? 1 : 0,
+    topic,
+    username,
+    password: username ? password : undefined,
+    ca: values.mqttCaFile === undefined ? undefined : readSmallFile(flag('mqtt.ca-file'), values.mqttCaFile),
+    insecureSkipTlsVerify: values.mqttInsecureSkipTlsVerify,
+  };
 }

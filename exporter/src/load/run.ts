@@ -36,6 +36,9 @@ export function createBackend(config: LoadConfig): Backend {
     case 'cassandra':
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       return (require('./backends/cassandra') as typeof import('./backends/cassandra')).createCassandraBackend(sectionOf(config.cassandra, 'cassandra'), config.connectTimeoutSeconds, config.location);
+    case 'mqtt':
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return (require('./backends/mqtt') as typeof import('./backends/mqtt')).createMqttBackend(sectionOf(config.mqtt, 'mqtt'), config.audit);
   }
 }
 

@@ -176,6 +176,7 @@ export function formatSummaryTable(s: LoadSummary): string {
     const a = s.audit;
     rows.push(['audit', `acknowledged ${a.acknowledged}, found ${a.found}, lost ${a.lost}, duplicated ${a.duplicated}, unacknowledged present ${a.unacknowledgedPresent}`]);
     if (a.readAt) rows.push(['audit read at', `${a.readAt.toUpperCase()}: ${a.readAtNote}`]);
+    if (a.note) rows.push(['audit note', a.note]);
   }
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');

@@ -1,7 +1,7 @@
 import type { AuditResult, SeqSet } from '../audit';
 import type { Reading } from '../reading';
 
-export const BACKEND_NAMES = ['null', 'mysql', 'kafka', 'cassandra'] as const;
+export const BACKEND_NAMES = ['null', 'mysql', 'kafka', 'cassandra', 'mqtt'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 /**
