@@ -274,23 +274,7 @@ export function toLoadConfig(values: LoadValues, prefix: '' | 'load.', sysfs: st
     batchSize: values.batchSize,
     sysfs,
   };
-  if (backend === 'mysql') {
-    const raw = values.mysqlUrl;
-    if (!raw) throw new PitowerConfigError(`${flag('mysql.url')} is required with ${flag('backend')} mysql`);
-    let url: ReturnType<typeof parseMysqlUrl>;
-    try {
-      url = parseMysqlUrl(raw);
-    } catch (err) {
-      throw new PitowerConfigError(`${flag('mysql.url')}: ${errorMessage(err)}`);
-    }
-    config.mysql = {
-      ...url,
-      password: readPassword(values.mysqlPasswordFile, flag('mysql.password-file'), url.password ?? values.mysqlPassword, 'mysql-password'),
-      table: values.mysqlTable,
-      rowsPerStatement: values.rowsPerStatement,
-      commitEvery: values.commitEvery,
-    };
-  }
+  if (backend === 'mysql') config.mysql = { ...toMysqlTarget(values, flag), rowsPerStatement: values.rowsPerStatement, commitEvery: values.commitEvery };
   if (backend === 'mqtt') config.mqtt = toMqttConfig(values, flag, config.host);
   if (backend !== 'kafka') {
     // TLS and SASL flags reach Kafka only: refused rather than silently ignored with another backend (a
@@ -311,20 +295,43 @@ export function toLoadConfig(values: LoadValues, prefix: '' | 'load.', sysfs: st
       security: toKafkaSecurity(values, prefix),
     };
   }
-  if (backend === 'cassandra') {
-    const contactPoints = values.cassandraContactPoints;
-    if (contactPoints.length === 0) throw new PitowerConfigError(`${flag('cassandra.contact-point')} is required with ${flag('backend')} cassandra`);
-    config.cassandra = {
-      contactPoints,
-      localDc: values.cassandraLocalDc,
-      keyspace: values.cassandraKeyspace,
-      table: values.cassandraTable,
-      replicationFactor: values.cassandraReplicationFactor,
-      partitionKey: values.cassandraPartitionKey,
-      consistency: values.cassandraConsistency,
-    };
-  }
+  if (backend === 'cassandra') config.cassandra = toCassandraTarget(values, flag);
   return config;
+}
+
+/** The MySQL entries (shared with the sink) -> where to write; errors name the flag. */
+export function toMysqlTarget(
+  values: Pick<LoadValues, 'mysqlUrl' | 'mysqlPasswordFile' | 'mysqlPassword' | 'mysqlTable'>,
+  flag: (name: string) => string,
+): Omit<NonNullable<LoadConfig['mysql']>, 'rowsPerStatement' | 'commitEvery'> {
+  if (!values.mysqlUrl) throw new PitowerConfigError(`${flag('mysql.url')} is required with ${flag('backend')} mysql`);
+  let url: ReturnType<typeof parseMysqlUrl>;
+  try {
+    url = parseMysqlUrl(values.mysqlUrl);
+  } catch (err) {
+    throw new PitowerConfigError(`${flag('mysql.url')}: ${errorMessage(err)}`);
+  }
+  return { ...url, password: readPassword(values.mysqlPasswordFile, flag('mysql.password-file'), url.password ?? values.mysqlPassword, 'mysql-password'), table: values.mysqlTable };
+}
+
+/** The Cassandra entries (shared with the sink) -> where to write; errors name the flag. */
+export function toCassandraTarget(
+  values: Pick<
+    LoadValues,
+    'cassandraContactPoints' | 'cassandraLocalDc' | 'cassandraKeyspace' | 'cassandraTable' | 'cassandraReplicationFactor' | 'cassandraPartitionKey' | 'cassandraConsistency'
+  >,
+  flag: (name: string) => string,
+): NonNullable<LoadConfig['cassandra']> {
+  if (values.cassandraContactPoints.length === 0) throw new PitowerConfigError(`${flag('cassandra.contact-point')} is required with ${flag('backend')} cassandra`);
+  return {
+    contactPoints: values.cassandraContactPoints,
+    localDc: values.cassandraLocalDc,
+    keyspace: values.cassandraKeyspace,
+    table: values.cassandraTable,
+    replicationFactor: values.cassandraReplicationFactor,
+    partitionKey: values.cassandraPartitionKey,
+    consistency: values.cassandraConsistency,
+  };
 }
 
 /** The --mqtt.* values -> config.mqtt; every error is one line naming the flag. */

@@ -1,8 +1,8 @@
-import { choice, prefixSchema, readPassword, text, value, type Values } from '../config/options';
+import { choice, prefixSchema, text, value, type Values } from '../config/options';
 import { parseInteger, positiveDuration } from '../config/parse';
-import { PitowerConfigError, errorMessage } from '../errors';
+import { PitowerConfigError } from '../errors';
 import { kafkaSecuritySchema, toKafkaSecurity, type KafkaSecurity } from '../kafka-client/security';
-import { loadSchema, parseMysqlUrl, type LoadConfig } from '../load/options';
+import { loadSchema, toCassandraTarget, toMysqlTarget, type LoadConfig } from '../load/options';
 
 /**
  * `pitower sink` (and `pitower exporter --sink.*`): readings from a Kafka topic into MySQL or Cassandra.
@@ -67,33 +67,7 @@ export function toSinkConfig(values: SinkValues, prefix: '' | 'sink.'): SinkConf
     concurrency: values.concurrency,
     connectTimeoutSeconds: values.connectTimeout,
   };
-  if (backend === 'mysql') {
-    if (!values.mysqlUrl) throw new PitowerConfigError(`${flag('mysql.url')} is required with ${flag('backend')} mysql`);
-    let url: ReturnType<typeof parseMysqlUrl>;
-    try {
-      url = parseMysqlUrl(values.mysqlUrl);
-    } catch (err) {
-      throw new PitowerConfigError(`${flag('mysql.url')}: ${errorMessage(err)}`);
-    }
-    config.mysql = {
-      ...url,
-      password: readPassword(values.mysqlPasswordFile, flag('mysql.password-file'), url.password ?? values.mysqlPassword, 'mysql-password'),
-      table: values.mysqlTable,
-      rowsPerStatement: values.rowsPerWrite,
-      commitEvery: 1,
-      idempotent: true,
-    };
-  } else {
-    if (values.cassandraContactPoints.length === 0) throw new PitowerConfigError(`${flag('cassandra.contact-point')} is required with ${flag('backend')} cassandra`);
-    config.cassandra = {
-      contactPoints: values.cassandraContactPoints,
-      localDc: values.cassandraLocalDc,
-      keyspace: values.cassandraKeyspace,
-      table: values.cassandraTable,
-      replicationFactor: values.cassandraReplicationFactor,
-      partitionKey: values.cassandraPartitionKey,
-      consistency: values.cassandraConsistency,
-    };
-  }
+  if (backend === 'mysql') config.mysql = { ...toMysqlTarget(values, flag), rowsPerStatement: values.rowsPerWrite, commitEvery: 1, idempotent: true };
+  else config.cassandra = toCassandraTarget(values, flag);
   return config;
 }
