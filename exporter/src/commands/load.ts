@@ -1,5 +1,4 @@
 import { performance } from 'node:perf_hooks';
-import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { addCommandOptions, commandSource, resolveSchema, specsOf, text, toggle } from '../config/options';
 import { prometheusUrlOption } from './diagnose';
@@ -9,7 +8,13 @@ import { errorMessage, PitowerConfigError, PitowerConnectionError } from '../err
 import { loadSchema, toLoadConfig, type LoadConfig } from '../load/options';
 import { runLoad, type RunResult } from '../load/run';
 import type { SchedulerState } from '../load/scheduler';
-import { formatProgressLine, formatSummaryTable, RunStats, toTps, type LoadSummary } from '../load/stats';
+import type { LoadSummary, RunStats } from '../load/stats';
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+// Loaded by the action, not at registration: `pitower exporter` should not pay for hdr-histogram-js and cli-progress.
+const loadStats = () => require('../load/stats') as typeof import('../load/stats');
+const loadProgressBar = () => (require('cli-progress') as typeof import('cli-progress')).SingleBar;
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** Exit code of a run whose --audit could not read back what it wrote (the run itself is printed). */
 export const EXIT_AUDIT_FAILED = 3;
@@ -30,7 +35,7 @@ export function toLoadSummary(config: LoadConfig, stats: RunStats, result: RunRe
     errors: stats.errors,
     errorsByReason: stats.errorsByReason,
     seconds: result.seconds,
-    tps: toTps(stats.transactions, result.seconds),
+    tps: loadStats().toTps(stats.transactions, result.seconds),
     latency: stats.latency(),
     warmup: { transactions: stats.warmupTransactions, errors: stats.warmupErrors },
     interrupted,
@@ -61,7 +66,7 @@ export function registerLoadCommand(program: Command): void {
   const specs = specsOf(schema, LOAD_CLI_SCHEMA);
   const command = program
     .command('load')
-    .description('write CPU-temperature readings to MySQL, Kafka or Cassandra as fast as asked, and report TPS and latency');
+    .description('write CPU-temperature readings to MySQL, Kafka, Cassandra or an MQTT broker as fast as asked, and report TPS and latency');
   addCommandOptions(command, specs);
   command.action(async (_opts, cmd: Command) => {
     const source = commandSource(cmd, specs);
@@ -70,6 +75,7 @@ export function registerLoadCommand(program: Command): void {
     if (config.durationSeconds === undefined && config.count === undefined) config.durationSeconds = DEFAULT_DURATION_SECONDS;
     const json = cli.json;
 
+    const { RunStats, formatSummaryTable } = loadStats();
     const stats = new RunStats();
     const controller = new AbortController();
     const onSignal = () => {
@@ -116,6 +122,8 @@ export function registerLoadCommand(program: Command): void {
 
 /** A one-line cli-progress display on stderr, refreshed twice a second. */
 function startProgress(stats: RunStats, config: LoadConfig): { begin(state: SchedulerState): void; stop(): void } {
+  const { formatProgressLine } = loadStats();
+  const SingleBar = loadProgressBar();
   const bar = new SingleBar({ format: '{line}', stream: process.stderr, hideCursor: false, clearOnComplete: true, linewrap: false });
   let timer: NodeJS.Timeout | undefined;
   bar.start(1, 0, { line: `connecting to ${config.backend} ...` });

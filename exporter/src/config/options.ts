@@ -1,6 +1,5 @@
 import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { parse as parseYaml } from 'yaml';
 import { PitowerConfigError, errorMessage, fileKind } from '../errors';
 
 /**
@@ -253,6 +252,9 @@ export function quoteValue(raw: string): string {
 export function readConfigFile(path: string): Map<string, unknown> {
   const text = readSmallFile('--config.file', path);
   try {
+    // Required here, where a file is read: a daemon started with flags only does not load yaml.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { parse: parseYaml } = require('yaml') as typeof import('yaml');
     return flattenYaml(parseYaml(text));
   } catch (err) {
     const reason = shorten(errorMessage(err).split('\n')[0]);

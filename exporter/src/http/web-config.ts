@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { dirname, isAbsolute, join } from 'node:path';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import { compare } from 'bcryptjs';
-import { parse as parseYaml } from 'yaml';
 import { readSmallFile } from '../config/options';
 import { PitowerConfigError, errorMessage } from '../errors';
 
@@ -48,6 +47,9 @@ const BCRYPT = /^\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}$/;
 export function parseWebConfig(text: string, path: string): WebConfig {
   let doc: unknown;
   try {
+    // Required here, where a file is read: a daemon started with flags only does not load yaml.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { parse: parseYaml } = require('yaml') as typeof import('yaml');
     doc = parseYaml(text);
   } catch (err) {
     throw new Error(`not YAML: ${errorMessage(err).split('\n')[0]}`);

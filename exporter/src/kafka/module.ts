@@ -1,10 +1,9 @@
 import { defineModule, type DaemonExtension, type DaemonModule } from '../daemon/extension';
-import { createCollectorClient, createLeaseClient, createProbeClient } from '../kafka-client/client';
-import { KafkaProbe } from './probe';
-import { KafkaMetrics } from './metrics';
+import type { KafkaProbe } from './probe';
+import type { KafkaMetrics } from './metrics';
 import { KAFKA_SCHEMA, toKafkaConfig, type KafkaConfig } from './options';
-import { KafkaPoller } from './poller';
-import { ReporterLease } from './reporter-lease';
+import type { KafkaPoller } from './poller';
+import type { ReporterLease } from './reporter-lease';
 import { describeMetadataPatch, installTolerantMetadata, type MetadataPatchStatus } from './tolerant-metadata';
 
 /**
@@ -20,6 +19,14 @@ export function createKafkaExtension(config: KafkaConfig): DaemonExtension & { m
   return {
     name: 'kafka',
     async start({ registry, logger }) {
+      // Loaded here, not at the top: kafkajs and the poller cost ~10 MB of RSS a Pi without --kafka.server does not pay.
+      /* eslint-disable @typescript-eslint/no-require-imports */
+      const { createCollectorClient, createLeaseClient, createProbeClient } = require('../kafka-client/client') as typeof import('../kafka-client/client');
+      const { KafkaMetrics } = require('./metrics') as typeof import('./metrics');
+      const { KafkaPoller } = require('./poller') as typeof import('./poller');
+      const { KafkaProbe } = require('./probe') as typeof import('./probe');
+      const { ReporterLease } = require('./reporter-lease') as typeof import('./reporter-lease');
+      /* eslint-enable @typescript-eslint/no-require-imports */
       const m = new KafkaMetrics(registry, Date.now, { constant: config.constantLabels, cluster: config.cluster });
       metrics = m;
       reportMetadataPatch(installTolerantMetadata(), m, logger);

@@ -1,10 +1,9 @@
 import { defineModule, type DaemonExtension, type DaemonModule } from '../daemon/extension';
 import { errorMessage } from '../errors';
-import { createKafkaClient } from '../kafka-client/client';
 import type { Backend } from '../load/backends/backend';
 import { createBackoff } from '../retry';
 import { sinkSchema, toSinkConfig, type SinkConfig } from './options';
-import { KafkaSink } from './sink';
+import type { KafkaSink } from './sink';
 
 /** The database side of the sink, loaded only when used (the daemon does not load drivers it does not run). */
 export function createSinkBackend(config: SinkConfig): Backend {
@@ -21,6 +20,8 @@ export function createSinkBackend(config: SinkConfig): Backend {
 
 /** The sink's consumer client: kafkajs retries a while before its consumer restarts. */
 export function createSinkClient(config: SinkConfig, logger: { debug(obj: object, msg: string): void }) {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createKafkaClient } = require('../kafka-client/client') as typeof import('../kafka-client/client');
   return createKafkaClient({
     clientId: 'pitower-sink',
     brokers: config.brokers,
@@ -45,6 +46,8 @@ export function createSinkExtension(config: SinkConfig): DaemonExtension {
     name: 'sink',
     async start({ registry, logger }) {
       const backoff = createBackoff({ initialMs: 1000, maxMs: 30_000, factor: 2, jitter: 0.2 });
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { KafkaSink } = require('./sink') as typeof import('./sink');
       const s = new KafkaSink(createSinkClient(config, logger), createSinkBackend(config), config, registry, logger);
       sink = s;
       const attempt = async (): Promise<void> => {
