@@ -92,7 +92,7 @@ describe('kafka > end-to-end probe on the real cluster', () => {
     expect(sum(all, 'pitower_probe_end_to_end_latency_seconds_bucket', { le: '1' })).toBe(sum(all, 'pitower_probe_end_to_end_latency_seconds_count'));
   }, 90_000);
 
-  test('a stuck leader (SIGSTOP): its sends fail (not lost), the other partitions keep round-tripping, and it comes back', async () => {
+  test('a stuck leader (SIGSTOP): its sends fail (not lost), the other leaders keep acknowledging, and it comes back', async () => {
     const broker = await quietBroker();
     const k = broker - 1;
     const others = [0, 1, 2].filter((p) => p !== k);
@@ -105,7 +105,11 @@ describe('kafka > end-to-end probe on the real cluster', () => {
     expect(sum(during, 'pitower_probe_records_failed_total', { partition: String(k), broker: String(broker) })).toBeGreaterThan(
       sum(before, 'pitower_probe_records_failed_total', { partition: String(k), broker: String(broker) }),
     );
-    for (const p of others) expect(received(during, p) - received(before, p)).toBeGreaterThanOrEqual(5);
+    // the other leaders keep acknowledging the probe's sends: the produce path is per broker. (Their records'
+    // consumption waits: kafkajs fetches from every leader in one round, so the stuck one holds it back until
+    // its requests time out; README, End-to-end probe.)
+    const acked = (all: Sample[], p: number) => sum(all, 'pitower_probe_records_acknowledged_total', { partition: String(p) });
+    for (const p of others) expect(acked(during, p) - acked(before, p)).toBeGreaterThanOrEqual(5);
     const after = await until(`partition ${k} round-trips again`, 30_000, (s) => received(s, k) >= received(during, k) + 3);
     expect(sum(after, 'pitower_probe_records_lost_total')).toBe(0);
     expect(sum(after, 'pitower_probe_records_duplicated_total')).toBe(0);

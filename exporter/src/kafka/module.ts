@@ -21,7 +21,7 @@ export function createKafkaExtension(config: KafkaConfig): DaemonExtension & { m
     async start({ registry, logger }) {
       // Loaded here, not at the top: kafkajs and the poller cost ~10 MB of RSS a Pi without --kafka.server does not pay.
       /* eslint-disable @typescript-eslint/no-require-imports */
-      const { createCollectorClient, createLeaseClient, createProbeClient } = require('../kafka-client/client') as typeof import('../kafka-client/client');
+      const { createCollectorClient, createLeaseClient, createProbeClient, createProbeConsumerClient } = require('../kafka-client/client') as typeof import('../kafka-client/client');
       const { KafkaMetrics } = require('./metrics') as typeof import('./metrics');
       const { KafkaPoller } = require('./poller') as typeof import('./poller');
       const { KafkaProbe } = require('./probe') as typeof import('./probe');
@@ -47,7 +47,14 @@ export function createKafkaExtension(config: KafkaConfig): DaemonExtension & { m
       }
       poller.start();
       if (config.probe) {
-        probe = new KafkaProbe(createProbeClient(config, logger, config.probe.timeoutSeconds * 1000), config.probe, registry, logger);
+        probe = new KafkaProbe(
+          createProbeClient(config, logger, config.probe.timeoutSeconds * 1000),
+          config.probe,
+          registry,
+          logger,
+          Date.now,
+          createProbeConsumerClient(config, logger),
+        );
         probe.start();
       }
       logger.info(

@@ -152,12 +152,18 @@ export class KafkaProbe {
   /** Newest consumed offset per partition not yet committed. */
   private readonly toCommit = new Map<number, string>();
 
+  /**
+   * `kafka` sends (its requests time out with --probe.timeout); `consumerKafka` consumes, with short request
+   * timeouts: kafkajs' fetch round waits for every leader, so a stuck broker would hold the records of the
+   * others back for a whole --probe.timeout (seen in CI: none received in 11 s).
+   */
   constructor(
     private readonly kafka: Kafka,
     private readonly config: ProbeConfig,
     registry: Registry,
     private readonly logger: ProbeLogger,
     private readonly now: () => number = Date.now,
+    private readonly consumerKafka: Kafka = kafka,
   ) {
     this.metrics = createProbeMetrics(registry, () => this.tracker);
     this.metrics.up.set(0);
@@ -306,7 +312,7 @@ export class KafkaProbe {
       const producer = this.kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 0 } });
       this.producer = producer;
       await producer.connect();
-      const consumer = this.kafka.consumer({
+      const consumer = this.consumerKafka.consumer({
         groupId: this.config.groupId,
         allowAutoTopicCreation: false,
         maxWaitTimeInMs: Math.max(50, Math.min(500, Math.round(this.config.intervalSeconds * 250))),
