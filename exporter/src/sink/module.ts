@@ -60,7 +60,12 @@ export function createSinkExtension(config: SinkConfig): DaemonExtension {
           if (!stopped) timer = setTimeout(() => void attempt(), backoff.next());
         }
       };
-      await attempt();
+      s.onCrash = () => {
+        status = 'consumer crashed; restarting';
+        if (!stopped) timer = setTimeout(() => void attempt(), backoff.next());
+      };
+      // not awaited: the database or Kafka being slow to answer must not hold /-/ready back
+      void attempt();
     },
     async stop() {
       stopped = true;

@@ -84,6 +84,8 @@ export class KafkaSink {
   private stopped = false;
   private written = 0;
   private readonly seen = new Set<number>();
+  /** Called after a crash kafkajs does not restart from (the sink has released everything). */
+  onCrash?: () => void;
 
   constructor(
     private readonly kafka: Kafka,
@@ -121,6 +123,8 @@ export class KafkaSink {
     this.consumer = consumer;
     consumer.on(consumer.events.CRASH, (e) => {
       this.logger.warn({ err: errorMessage(e.payload.error), restart: e.payload.restart }, 'sink: consumer crashed');
+      // kafkajs restarts after a retriable crash; after any other the owner starts the sink again
+      if (!e.payload.restart && this.consumer === consumer) void this.release().then(() => this.onCrash?.());
     });
     await consumer.connect();
     // A new group starts at the beginning of the topic: the readings already there are what the lab moves.
@@ -155,10 +159,14 @@ export class KafkaSink {
     const started = performance.now();
     const { readings, skipped } = toReadings(batch.messages.map((m) => m.value));
     const chunks = toChunks(readings, this.backend.batchSize);
+    let next = 0;
     try {
-      let next = 0;
       const worker = async (index: number) => {
-        while (next < chunks.length) await this.backend.write(chunks[next++], index);
+        while (next < chunks.length && isRunning() && !isStale()) {
+          await this.backend.write(chunks[next++], index);
+          // a long first batch (a topic read from its start) must not outlive the group session
+          await heartbeat();
+        }
       };
       await Promise.all(Array.from({ length: Math.min(this.config.concurrency, chunks.length) }, (_, i) => worker(i)));
     } catch (err) {
@@ -167,6 +175,8 @@ export class KafkaSink {
       this.logger.warn({ reason, err: errorMessage(err), partition: batch.partition, records: batch.messages.length }, 'sink: write failed; the batch is consumed again');
       throw err;
     }
+    // stopped or rebalanced mid-batch: what was written stays uncommitted and is delivered again (same rows)
+    if (next < chunks.length) return;
     const last = batch.messages[batch.messages.length - 1].offset;
     // the fetch position moves on only with resolveOffset; the commit is what a restart starts from
     resolveOffset(last);
