@@ -202,9 +202,10 @@ describe('load > cassandra (real 2-node cluster, RF 2)', () => {
     const q = JSON.parse(quorum.stdout.trim()) as { transactions: number; errors: number; errorsByReason: Record<string, number> };
     expect(q.transactions).toBeGreaterThanOrEqual(300);
     // After the stop every QUORUM write fails: the coordinator's Unavailable mostly; the writes in flight
-    // at the stop may time out or lose their connection. Nothing else, and the counts add up.
+    // at the stop may time out, lose their connection, or be shed by the surviving node under load (overloaded,
+    // seen in CI). Nothing else, and the counts add up.
     expect(q.errorsByReason.unavailable).toBeGreaterThan(q.errors / 2);
-    expect(Object.keys(q.errorsByReason).filter((r) => !['unavailable', 'timeout', 'connection'].includes(r))).toEqual([]);
+    expect(Object.keys(q.errorsByReason).filter((r) => !['unavailable', 'timeout', 'connection', 'overloaded'].includes(r))).toEqual([]);
     expect(Object.values(q.errorsByReason).reduce((a, b) => a + b, 0)).toBe(q.errors);
     // QUORUM acknowledged nothing once node 2 was gone: what node 1 holds is what was acknowledged (plus
     // writes that timed out but landed).
@@ -279,8 +280,15 @@ describe('load > cassandra (real node, commitlog_sync: batch)', () => {
     expect(summary.transactions).toBeGreaterThanOrEqual(500);
     expect(summary.errors).toBeGreaterThan(0);
     await lab.node(1).restart();
+    // The node logs that it listens for CQL a moment before the port takes connections (seen in CI): retry.
+    let stored = -1;
+    for (const until = Date.now() + 30_000; stored < 0; ) {
+      stored = await rows().catch((err: unknown) => {
+        if (Date.now() > until) throw err;
+        return new Promise<number>((r) => setTimeout(() => r(-1), 500));
+      });
+    }
     // Every acknowledged write survived the crash; at most the writes in flight at the kill (8) are extra.
-    const stored = await rows();
     expect(stored).toBeGreaterThanOrEqual(summary.transactions);
     expect(stored).toBeLessThanOrEqual(summary.transactions + 8);
   }, 180_000);
