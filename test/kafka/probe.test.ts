@@ -106,8 +106,7 @@ describe('kafka > end-to-end probe on the real cluster', () => {
       sum(before, 'pitower_probe_records_failed_total', { partition: String(k), broker: String(broker) }),
     );
     // the other leaders keep acknowledging the probe's sends: the produce path is per broker. (Their records'
-    // consumption waits: kafkajs fetches from every leader in one round, so the stuck one holds it back until
-    // its requests time out; README, End-to-end probe.)
+    // consumption waits while the broker is stuck: README, End-to-end probe.)
     const acked = (all: Sample[], p: number) => sum(all, 'pitower_probe_records_acknowledged_total', { partition: String(p) });
     for (const p of others) expect(acked(during, p) - acked(before, p)).toBeGreaterThanOrEqual(5);
     const after = await until(`partition ${k} round-trips again`, 30_000, (s) => received(s, k) >= received(during, k) + 3);

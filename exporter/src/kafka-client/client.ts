@@ -97,8 +97,8 @@ export function createProbeClient(config: { brokers: string[] } & KafkaSecurity,
 }
 
 /**
- * The probe consumer's client: short request timeouts, because kafkajs' fetch round waits for every leader
- * and a stuck broker would otherwise hold the other partitions' records back for a whole --probe.timeout.
+ * The probe consumer's client: short request timeouts, so a request to a stuck broker gives up in seconds
+ * instead of a whole --probe.timeout.
  */
 export function createProbeConsumerClient(config: { brokers: string[] } & KafkaSecurity, logger: ClientLogger): Kafka {
   return createProbeClient(config, logger, 3000);

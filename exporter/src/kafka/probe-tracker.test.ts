@@ -87,6 +87,15 @@ describe('kafka > probe tracker', () => {
     expect(t.expire(1_000_000, 1)).toEqual([]);
   });
 
+  test('an offset read again (a consumer restarted from its last commit) is not a duplicate; the same record at another offset is', () => {
+    const t = new ProbeTracker('r');
+    const [a] = sendAll(t, 0, 1);
+    expect(kinds(t.received(a, 1, 9))).toEqual(['received']);
+    t.consumedOffset(0, 9);
+    expect(t.received(a, 2, 9)).toEqual([]);
+    expect(kinds(t.received(a, 3, 10))).toEqual(['duplicated']);
+  });
+
   test('records of another run or of seqs never sent are ignored', () => {
     const t = new ProbeTracker('r');
     const [a] = sendAll(t, 0, 1);

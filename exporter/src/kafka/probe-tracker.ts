@@ -11,6 +11,7 @@
  *                                                                   past 7, or GIVE_UP_FACTOR x timeout passes
  *   sent 4, send failed                                   -> failed 1 (never lost: it was not acknowledged)
  *   sent 5, not acked yet, received (the ack is late)     -> received 1; the late ack is not counted as lost
+ *   received seq 6 at offset 9, then offset 9 again       -> nothing: the consumer re-read it (not a duplicate)
  */
 
 export type ProbeOutcome =
@@ -119,10 +120,13 @@ export class ProbeTracker {
   }
 
   /** A record consumed at `now`: received (once), duplicated or out of order; another run's records are ignored. */
-  received(record: ProbeRecord, now: number): ProbeOutcome[] {
+  received(record: ProbeRecord, now: number, offset?: number): ProbeOutcome[] {
     if (record.run !== this.run) return [];
     const b = this.books.get(record.partition);
     if (!b || record.seq >= b.nextSeq) return [];
+    // the consumer reading an offset again (a rebalance, a restart from the last commit) is no duplicate: a
+    // duplicate is the same record at another offset (a producer retry)
+    if (offset !== undefined && offset <= b.consumed) return [];
     const { partition, broker, seq } = record;
     const state = b.closed.get(seq);
     if (state === 'received' || (state === undefined && !b.pending.has(seq))) return [{ kind: 'duplicated', partition, broker }];
