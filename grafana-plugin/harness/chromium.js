@@ -22,7 +22,11 @@ async function openHarness() {
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(m.text());
     });
-    page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()}`));
+    page.on('requestfailed', (r) => {
+      // a font still loading when a step navigates away is aborted by the navigation (seen under load): not an error
+      if (r.url().includes('/fonts/') && r.failure()?.errorText === 'net::ERR_ABORTED') return;
+      errors.push(`request failed: ${r.url()} (${r.failure()?.errorText ?? 'unknown'})`);
+    });
     // GlobalStyles asks for Grafana's bundled fonts under public/fonts/; serve the Debian fonts-inter
     // (and DejaVu Sans Mono for Roboto Mono) so screenshots use the real typeface.
     await page.route('**/fonts/**', (route) => {
