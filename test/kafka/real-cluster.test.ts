@@ -1,5 +1,6 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promtoolProblems } from '../support/metrics-text';
 import { startKafkaLab, type KafkaLab, type LabConsumer } from '../lab/kafka';
 import { parseJsonSummary, runCli } from '../load/run-cli';
@@ -123,9 +124,27 @@ describe('test > kafka > real 3-node KRaft cluster', () => {
     lab.node(3).pause();
     let m: Map<string, number>;
     try {
-      m = await until('node 3 out of the ISR of orders/0', (s) => s.get(`pitower_kafka_partition_replica_in_sync{${tp(0)},broker="3"}`) === 0, 20_000);
-      const seconds = (Date.now() - paused) / 1000;
-      expect(seconds).toBeLessThan(15);
+      // How long Kafka itself takes to shrink the ISR is Kafka's business (replica.lag.time.max.ms=2000 here,
+      // plus a controller election when the stuck node led the quorum, stretched under CI load): the claim is
+      // that pitower shows the shrink soon after the brokers' own metadata does. Both are watched in one loop;
+      // Kafka's side through a fresh admin, bounded because its request may go to the stuck node.
+      let kafkaAt: number | undefined;
+      let pitowerAt: number | undefined;
+      const kafkaShrunk = async (): Promise<boolean> => {
+        const ps = await Promise.race([lab.describeTopic('orders').catch(() => undefined), sleep(1500).then(() => undefined)]);
+        return ps !== undefined && !ps[0].isr.includes(3);
+      };
+      m = await harness.scrape();
+      while (kafkaAt === undefined || pitowerAt === undefined) {
+        if (Date.now() - paused > 45_000) throw new Error(`node 3 not out of the ISR of orders/0 after 45 s: kafka ${kafkaAt ? 'yes' : 'no'}, pitower ${pitowerAt ? 'yes' : 'no'}`);
+        if (kafkaAt === undefined && (await kafkaShrunk())) kafkaAt = Date.now();
+        m = await harness.scrape();
+        if (pitowerAt === undefined && m.get(`pitower_kafka_partition_replica_in_sync{${tp(0)},broker="3"}`) === 0) pitowerAt = Date.now();
+        await sleep(100);
+      }
+      // one metadata refresh (0.25 s), at worst after one request to the stuck node timed out (2 s), and this
+      // loop's own step (a bounded describe, 1.5 s)
+      expect((pitowerAt - kafkaAt) / 1000).toBeLessThan(4);
       expect(m.get(`pitower_kafka_partition_isr_shrinks_total{${tp(0)}}`)).toBe(shrinks0 + 1);
       expect(m.get(`kafka_topic_partition_in_sync_replica{${tp(0)}}`)).toBe(2);
       expect(m.get(`kafka_topic_partition_under_replicated_partition{${tp(0)}}`)).toBe(1);
